@@ -1,0 +1,155 @@
+"""Read ``[tool.klyngedata]`` from a project's pyproject.toml into a frozen, typed config.
+
+Every problem is collected and reported at once, so a user fixes the file in one pass.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+PYPROJECT = "pyproject.toml"
+_LANG = re.compile(r"^[a-z]{2,3}$")
+_REQUIRED_LANGUAGES = ("da", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The settings of one klyngedata project."""
+
+    project_dir: Path
+    base_iri: str
+    output: Path
+    languages: tuple[str, ...]
+    ontology_dir: Path
+    data_dir: Path
+    shapes_dir: Path
+    source_date_epoch: int | None
+
+    @property
+    def default_language(self) -> str:
+        """Return the language of the primary text (the first configured one)."""
+        return self.languages[0]
+
+
+# key -> (default, description); the README documents every key (a test checks it).
+KEYS: dict[str, tuple[object, str]] = {
+    "base_iri": (None, "Base IRI of every published resource; http(s), ends with '/'."),
+    "output": ("site", "Folder the site is built into, relative to the project."),
+    "languages": (["da", "en"], "Languages of labels and texts; the first is the primary."),
+    "ontology_dir": ("ontology", "Folder with the ontology's Turtle files."),
+    "data_dir": ("data", "Folder with the data's Turtle files."),
+    "shapes_dir": ("shapes", "Folder with the SHACL shapes' Turtle files."),
+}
+
+
+def load_config(project_dir: Path, *, output: Path | None = None) -> Config:
+    """Read and check ``[tool.klyngedata]`` in ``project_dir/pyproject.toml``."""
+    path = project_dir / PYPROJECT
+    where = str(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"no {PYPROJECT} here; run klyngedata in the project folder or pass --project DIR"],
+            file=where,
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], file=where) from None
+    table = document.get("tool", {}).get("klyngedata")
+    if not isinstance(table, dict):
+        raise ConfigError(["the table [tool.klyngedata] is missing; add it with base_iri"], file=where)
+    return parse_table(table, project_dir=project_dir, output=output, file=where, env=os.environ)
+
+
+def parse_table(
+    table: Mapping[str, Any],
+    *,
+    project_dir: Path,
+    output: Path | None,
+    file: str,
+    env: Mapping[str, str],
+) -> Config:
+    """Check every value of the table and the environment; raise one error listing all problems."""
+    problems: list[str] = []
+    for key in sorted(set(table) - set(KEYS)):
+        problems.append(f"Config key '{key}': unknown; known keys are {', '.join(KEYS)}")
+
+    base_iri = _check_base_iri(table.get("base_iri"), problems)
+    languages = _check_languages(table.get("languages", KEYS["languages"][0]), problems)
+    folders = {
+        key: _check_folder(key, table.get(key, KEYS[key][0]), problems)
+        for key in ("output", "ontology_dir", "data_dir", "shapes_dir")
+    }
+    epoch = _check_epoch(env.get("SOURCE_DATE_EPOCH"), problems)
+    if problems:
+        raise ConfigError(problems, file=file)
+    root = project_dir.resolve()
+    return Config(
+        project_dir=root,
+        base_iri=base_iri,
+        output=(output if output is not None else root / folders["output"]).resolve(),
+        languages=languages,
+        ontology_dir=root / folders["ontology_dir"],
+        data_dir=root / folders["data_dir"],
+        shapes_dir=root / folders["shapes_dir"],
+        source_date_epoch=epoch,
+    )
+
+
+def _check_base_iri(value: object, problems: list[str]) -> str:
+    if value is None:
+        problems.append("Config value 'base_iri': required, e.g. 'https://data.example.dk/klynger/'")
+        return ""
+    if not isinstance(value, str):
+        problems.append(f"Config value 'base_iri': must be a string, got {value!r}")
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(f"Config value 'base_iri': must be an http(s) IRI, got {value!r}")
+    elif not value.endswith("/"):
+        problems.append(f"Config value 'base_iri': must end with '/', got {value!r}")
+    elif parts.query or parts.fragment or any(c in value for c in " <>\"{}|\\^`"):
+        problems.append(f"Config value 'base_iri': no query, fragment or spaces, got {value!r}")
+    elif value != value.lower():
+        problems.append(f"Config value 'base_iri': must be lower-case, got {value!r}")
+    return value
+
+
+def _check_languages(value: object, problems: list[str]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(f"Config value 'languages': must be a list of language codes, got {value!r}")
+        return _REQUIRED_LANGUAGES
+    bad = [v for v in value if not _LANG.match(v)]
+    if bad:
+        problems.append(f"Config value 'languages': not lower-case ISO 639 codes: {bad!r}")
+    missing = [lang for lang in _REQUIRED_LANGUAGES if lang not in value]
+    if missing:
+        problems.append(f"Config value 'languages': must include {missing!r}, got {value!r}")
+    if len(set(value)) != len(value):
+        problems.append(f"Config value 'languages': duplicates in {value!r}")
+    return tuple(value)
+
+
+def _check_folder(key: str, value: object, problems: list[str]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"Config value '{key}': must be a folder name, got {value!r}")
+        return "."
+    return value
+
+
+def _check_epoch(value: str | None, problems: list[str]) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        problems.append(f"Environment SOURCE_DATE_EPOCH: must be whole seconds, got {value!r}")
+        return None
+    return int(value)

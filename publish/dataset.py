@@ -1,0 +1,157 @@
+"""Load ontology/, data/ and shapes/ once into an in-memory quad store, a named graph per part.
+
+pyoxigraph parses (fast, with line and column on errors); blank nodes are canonicalised so
+every later serialisation is deterministic. Nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
+
+from .config import Config
+from .errors import LoadError
+from .uris import PARTS, Uris
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a resource is first described: file (relative to the project) and line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDataset:
+    """The parsed project: one named graph per part, and where each subject is defined.
+
+    Treat it as read-only: derived graphs are new objects.
+    """
+
+    uris: Uris
+    parts: Mapping[str, tuple[ox.Quad, ...]]
+    locations: Mapping[str, Location]
+    files: tuple[str, ...]
+    store: ox.Store
+
+    def quads(self, *parts: str) -> list[ox.Quad]:
+        """Return the quads of the given parts (all parts when none is named), in order."""
+        names = parts or tuple(self.parts)
+        return [quad for name in names for quad in self.parts[name]]
+
+    def triples(self, *parts: str) -> list[ox.Triple]:
+        """Return the triples of the given parts, without graph names, sorted and distinct."""
+        unique = {quad.triple for quad in self.quads(*parts)}
+        return sorted(unique, key=str)
+
+
+def load(config: Config) -> LoadedDataset:
+    """Parse every ``*.ttl`` of the configured folders; raise LoadError naming file:line:column."""
+    uris = Uris(config.base_iri)
+    folders = {"ontology": config.ontology_dir, "data": config.data_dir, "shapes": config.shapes_dir}
+    raw = ox.Dataset()
+    locations: dict[str, Location] = {}
+    files: list[str] = []
+    for part in PARTS:
+        graph = ox.NamedNode(uris.graph(part))
+        for path in _turtle_files(folders[part], part=part, project=config.project_dir):
+            shown = _shown(path, config.project_dir)
+            files.append(shown)
+            quads, prefixes = _parse(path, shown=shown, base=uris.base, graph=graph)
+            if part == "shapes":
+                quads = [_resolve_namespace(quad, uris.base) for quad in quads]
+            for quad in quads:
+                raw.add(quad)
+            for iri, line in _subject_lines(path, prefixes, uris.base):
+                locations.setdefault(iri, Location(shown, line))
+    raw.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    parts = {
+        part: tuple(sorted(raw.quads_for_graph_name(ox.NamedNode(uris.graph(part))), key=str))
+        for part in PARTS
+    }
+    store = ox.Store()
+    store.bulk_extend(quad for quads in parts.values() for quad in quads)
+    return LoadedDataset(uris, parts, locations, tuple(files), store)
+
+
+def _turtle_files(folder: Path, *, part: str, project: Path) -> list[Path]:
+    shown = _shown(folder, project)
+    if not folder.is_dir():
+        raise LoadError(
+            f"the {part} folder is missing; create it or set {part}_dir in [tool.klyngedata]",
+            file=shown,
+        )
+    found = sorted(folder.rglob("*.ttl"))
+    if not found:
+        raise LoadError(f"no .ttl files in the {part} folder; add the {part} in Turtle", file=shown)
+    return found
+
+
+def _parse(
+    path: Path, *, shown: str, base: str, graph: ox.NamedNode
+) -> tuple[list[ox.Quad], Mapping[str, str]]:
+    try:
+        parser = ox.parse(
+            path=path, format=ox.RdfFormat.TURTLE, base_iri=base, without_named_graphs=True
+        )
+        triples = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parser]
+    except SyntaxError as exc:
+        message = str(exc.msg).split(": ", 1)[-1] if exc.msg else "invalid Turtle"
+        raise LoadError(
+            f"invalid Turtle: {message}; fix the file and run again",
+            file=shown,
+            line=exc.lineno,
+            column=exc.offset,
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise LoadError(f"cannot read the file: {exc}", file=shown) from None
+    return triples, dict(parser.prefixes)
+
+
+_SH_NAMESPACE = "http://www.w3.org/ns/shacl#namespace"
+
+
+def _resolve_namespace(quad: ox.Quad, base: str) -> ox.Quad:
+    """Resolve a relative ``sh:namespace`` literal against the base, as Turtle does for IRIs."""
+    value = quad.object
+    if quad.predicate.value != _SH_NAMESPACE or not isinstance(value, ox.Literal):
+        return quad
+    # urljoin drops an empty fragment ("ontology#" -> "ontology"); keep it, as Turtle does.
+    absolute = urljoin(base, value.value) + ("#" if value.value.endswith("#") else "")
+    resolved = ox.Literal(absolute, datatype=value.datatype)
+    return ox.Quad(quad.subject, quad.predicate, resolved, quad.graph_name)
+
+
+_SUBJECT = re.compile(r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.%-]*|:[\w.%-]*)")
+
+
+def _subject_lines(path: Path, prefixes: Mapping[str, str], base: str) -> Iterable[tuple[str, int]]:
+    """Yield (IRI, line) for each subject written at column 0, the style of our Turtle files."""
+    with path.open(encoding="utf-8") as lines:
+        for number, text in enumerate(lines, start=1):
+            match = _SUBJECT.match(text)
+            if not match or text.startswith(("@", "PREFIX", "BASE", "prefix", "base")):
+                continue
+            token = match.group(1)
+            if token.startswith("<"):
+                yield urljoin(base, token[1:-1]), number
+            else:
+                name, local = token.split(":", 1)
+                if name in prefixes:
+                    yield prefixes[name] + local, number
+
+
+def _shown(path: Path, project: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(project))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,69 @@
+"""One exception tree for everything a user can get wrong.
+
+    click.ClickException
+    └── KlyngedataError            (exit 1 unless a subclass says otherwise)
+        ├── ConfigError            (exit 2) [tool.klyngedata] is missing or wrong
+        ├── UsageError             (exit 2) a command-line value is wrong
+        ├── LoadError              (exit 1) a source file is missing or is not valid Turtle
+        ├── ValidationFailed       (exit 1) the data does not conform to the shapes
+        ├── QueryError             (exit 1) a SPARQL query is malformed or fails
+        └── BuildError             (exit 1) the site could not be written
+
+Library code raises these; only ``cli.py`` turns them into an exit code and a message on stderr.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+class KlyngedataError(click.ClickException):
+    """Base class: a plain-words message for the user and an exit code."""
+
+    exit_code = 1
+
+    def format_message(self) -> str:
+        """Return the message without click's 'Error:' decoration (cli adds its own)."""
+        return self.message
+
+
+class ConfigError(KlyngedataError):
+    """The configuration in pyproject.toml is missing or invalid."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str], *, file: str) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{file}: [tool.klyngedata] has {len(problems)} problem(s):\n{lines}")
+
+
+class UsageError(KlyngedataError):
+    """A command-line argument is invalid."""
+
+    exit_code = 2
+
+
+class LoadError(KlyngedataError):
+    """A source folder or file is missing, or a file is not valid Turtle."""
+
+    def __init__(
+        self, message: str, *, file: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        where = file if line is None else f"{file}:{line}" + (f":{column}" if column else "")
+        super().__init__(f"{where}: {message}")
+
+
+class ValidationFailed(KlyngedataError):
+    """The data does not conform to the SHACL shapes."""
+
+
+class QueryError(KlyngedataError):
+    """A SPARQL query is malformed or cannot be run."""
+
+
+class BuildError(KlyngedataError):
+    """The site could not be built or written."""

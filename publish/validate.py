@@ -1,0 +1,262 @@
+"""Check the data against the SHACL shapes with pySHACL and report the results for people."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
+
+from .dataset import LoadedDataset, Location
+from .errors import ValidationFailed
+
+SEVERITIES = ("Violation", "Warning", "Info")
+
+# What to do, per kind of constraint, when the shape itself gives no hint (rdfs:comment).
+_HINTS: dict[str, tuple[str, str]] = {
+    "Class": (
+        "Værdien er ikke defineret med den krævede type: ret en stavefejl i IRI'en, eller definer ressourcen.",
+        "The value is not defined with the required type: fix a typo in the IRI, or define the resource.",
+    ),
+    "Datatype": (
+        'Skriv værdien med den krævede datatype, fx "2020-03-05"^^xsd:date.',
+        'Write the value with the required datatype, e.g. "2020-03-05"^^xsd:date.',
+    ),
+    "MinCount": ("Tilføj den manglende værdi.", "Add the missing value."),
+    "MaxCount": ("Fjern de ekstra værdier.", "Remove the extra values."),
+    "LanguageIn": ("Brug sprogmærket @da eller @en.", "Use the language tag @da or @en."),
+    "UniqueLang": ("Behold én værdi pr. sprog.", "Keep one value per language."),
+    "QualifiedMinCount": ("Tilføj den manglende værdi.", "Add the missing value."),
+    "SPARQL": ("Ret dataene, så reglen holder.", "Correct the data so the rule holds."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One validation result, in the words of one language."""
+
+    severity: str
+    focus: str
+    label: str | None
+    path: str | None
+    value: str | None
+    message: str
+    hint: str
+    shape: str | None
+    file: str | None
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of a validation run."""
+
+    findings: tuple[Finding, ...]
+    report_graph: Graph
+
+    @property
+    def conforms(self) -> bool:
+        """Tell whether there is no violation (warnings and infos allowed)."""
+        return self.count("Violation") == 0
+
+    def count(self, severity: str) -> int:
+        """Count the findings of one severity."""
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+
+def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
+    """Copy pyoxigraph triples into a new rdflib Graph (pySHACL needs rdflib)."""
+    graph = Graph(bind_namespaces="none")
+    with warnings.catch_warnings():
+        # An ill-typed literal is the shapes' business (sh:datatype reports it), not a crash.
+        warnings.simplefilter("ignore")
+        for triple in triples:
+            graph.add((_term(triple.subject), _term(triple.predicate), _term(triple.object)))
+    return graph
+
+
+def _term(term: object) -> URIRef | BNode | Literal:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def validate(dataset: LoadedDataset, *, lang: str = "en") -> Report:
+    """Run pySHACL (shapes checked against SHACL-for-SHACL first) over ontology and data."""
+    from pyshacl import validate as shacl_validate  # costly import: only when validating
+    from pyshacl.errors import ReportableRuntimeError
+
+    data = to_rdflib(dataset.quads("ontology", "data"))
+    shapes = to_rdflib(dataset.quads("shapes"))
+    try:
+        _, results, _ = shacl_validate(
+            data,
+            shacl_graph=shapes,
+            ont_graph=None,
+            inference="none",
+            abort_on_first=False,
+            allow_infos=True,
+            allow_warnings=True,
+            meta_shacl=True,
+            advanced=False,
+            do_owl_imports=False,
+            js=False,
+        )
+    except ReportableRuntimeError as exc:
+        files = ", ".join(f for f in dataset.files if f.startswith("shapes"))
+        raise ValidationFailed(f"{files}: the shapes themselves are not valid SHACL: {exc}") from None
+    findings = [
+        _finding(result, results, data, shapes, dataset, lang)
+        for result in results.subjects(RDF.type, SH.ValidationResult)
+    ]
+    findings.sort(
+        key=lambda f: (SEVERITIES.index(f.severity), f.file or "", f.line or 0, f.focus, f.path or "")
+    )
+    return Report(tuple(findings), results)
+
+
+def _finding(
+    result: object, results: Graph, data: Graph, shapes: Graph, dataset: LoadedDataset, lang: str
+) -> Finding:
+    focus = results.value(result, SH.focusNode)
+    severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
+    path = results.value(result, SH.resultPath)
+    value = results.value(result, SH.value)
+    shape = results.value(result, SH.sourceShape)
+    component = str(results.value(result, SH.sourceConstraintComponent) or "")
+    constraint = results.value(result, SH.sourceConstraint)
+    messages = _tagged_messages(
+        list(results.objects(result, SH.resultMessage)),
+        list(shapes.objects(constraint, SH.message)) if constraint is not None else [],
+    )
+    location: Location | None = dataset.locations.get(str(focus))
+    prefixes = dataset.uris.prefixes()
+    return Finding(
+        severity=severity,
+        focus=str(focus),
+        label=_pick(list(data.objects(focus, SKOS.prefLabel)) + list(data.objects(focus, RDFS.label)), lang),
+        path=None if path is None else _curie(path, prefixes, results),
+        value=None if value is None else _curie(value, prefixes, results),
+        message=_pick(messages, lang) or "does not conform",
+        hint=_pick(list(shapes.objects(shape, RDFS.comment)), lang) or _hint(component, lang),
+        shape=None if isinstance(shape, BNode) else _curie(shape, prefixes, results),
+        file=None if location is None else location.file,
+        line=None if location is None else location.line,
+    )
+
+
+def _tagged_messages(messages: list[object], templates: list[object]) -> list[object]:
+    """Give filled-in SPARQL messages back the language of their template.
+
+    pySHACL substitutes ``{?var}`` in a SPARQL constraint's sh:message but drops the language
+    tag; matching each message against the templates recovers it. Filled-in messages come
+    first: they are more specific than the shape's generic message.
+    """
+    filled: list[object] = []
+    for template in templates:
+        pattern = re.escape(str(template))
+        pattern = re.sub(r"\\\{\\[?$]\w+\\\}", "(.*)", pattern)
+        for message in messages:
+            if getattr(message, "language", None) is None and re.fullmatch(pattern, str(message), re.S):
+                filled.append(Literal(str(message), lang=getattr(template, "language", None)))
+    return filled + [m for m in messages if getattr(m, "language", None) is not None]
+
+
+def _pick(literals: list[object], lang: str) -> str | None:
+    """Return the literal in the wanted language, else English, else any."""
+    by_lang = {getattr(lit, "language", None): str(lit) for lit in literals}
+    for key in (lang, "en", None):
+        if key in by_lang:
+            return by_lang[key]
+    return next(iter(by_lang.values()), None)
+
+
+def _hint(component: str, lang: str) -> str:
+    name = component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+    danish, english = _HINTS.get(name, _HINTS["SPARQL"])
+    return danish if lang == "da" else english
+
+
+def _curie(term: object, prefixes: dict[str, str], graph: Graph) -> str:
+    if isinstance(term, URIRef):
+        for name, namespace in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
+            if str(term).startswith(namespace) and str(term) != namespace:
+                return f"{name}:{str(term)[len(namespace) :]}"
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        inverse = graph.value(term, SH.inversePath)
+        return f"^{_curie(inverse, prefixes, graph)}" if inverse is not None else "[…]"
+    if isinstance(term, Literal):
+        return f'"{term}"' + (f"@{term.language}" if term.language else "")
+    return str(term)
+
+
+_HEADINGS = {
+    "da": {"Violation": "Fejl", "Warning": "Advarsler", "Info": "Oplysninger"},
+    "en": {"Violation": "Violations", "Warning": "Warnings", "Info": "Information"},
+}
+_WORDS = {
+    "da": ("egenskab", "værdi", "defineret i", "hvad gør jeg", "Data overholder reglerne", "fejl", "advarsler"),
+    "en": ("property", "value", "defined at", "what to do", "The data conforms", "violations", "warnings"),
+}
+
+
+def format_text(report: Report, *, lang: str) -> str:
+    """Render the findings grouped by severity, each with resource, place, problem and hint."""
+    words = _WORDS["da" if lang == "da" else "en"]
+    headings = _HEADINGS["da" if lang == "da" else "en"]
+    lines: list[str] = []
+    for severity in SEVERITIES:
+        group = [f for f in report.findings if f.severity == severity]
+        if not group:
+            continue
+        lines.append(f"{headings[severity]} ({len(group)}):")
+        for finding in group:
+            name = f"'{finding.label}' " if finding.label else ""
+            lines.append(f"  {name}<{finding.focus}>")
+            if finding.file:
+                lines.append(f"    {words[2]}: {finding.file}:{finding.line}")
+            if finding.path:
+                lines.append(f"    {words[0]}: {finding.path}")
+            if finding.value:
+                lines.append(f"    {words[1]}: {finding.value}")
+            lines.append(f"    {finding.message}")
+            lines.append(f"    {words[3]}: {finding.hint}")
+        lines.append("")
+    summary = f"{report.count('Violation')} {words[5]}, {report.count('Warning')} {words[6]}"
+    lines.append(f"{words[4]}: {summary}." if report.conforms else f"{summary}.")
+    return "\n".join(lines) + "\n"
+
+
+def format_json(report: Report) -> str:
+    """Render the findings as JSON (one object per finding)."""
+    body = {
+        "conforms": report.conforms,
+        "violations": report.count("Violation"),
+        "warnings": report.count("Warning"),
+        "results": [asdict(finding) for finding in report.findings],
+    }
+    return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+
+
+def format_turtle(report: Report, prefixes: dict[str, str]) -> str:
+    """Render the SHACL validation report graph as Turtle."""
+    graph = Graph(bind_namespaces="none")
+    for name in ("sh", "rdf", "xsd", "skos", "dcterms", "kd", "kdsh"):
+        graph.bind(name, prefixes[name])
+    for triple in report.report_graph:
+        graph.add(triple)
+    return graph.serialize(format="turtle")
