@@ -91,10 +91,10 @@ def plan(dataset: LoadedDataset) -> list[Artifact]:
         ),
     ]
     for version in _version_iris(dataset):
-        stem = uris.document_path(version, "").with_suffix("")
+        stem = uris.document_stem(version)
         artifacts += _rdf_forms(stem, dataset.triples("ontology"), prefixes, context, uris)
     for iri, triples in sorted(describe_resources(dataset).items()):
-        stem = uris.document_path(iri, "").with_suffix("")
+        stem = uris.document_stem(iri)
         artifacts += _rdf_forms(stem, triples, prefixes, context, uris)
     paths = [a.path for a in artifacts]
     if len(set(paths)) != len(paths):
@@ -109,12 +109,14 @@ def _rdf_forms(
     context: dict[str, object],
     uris: Uris,
 ) -> list[Artifact]:
-    name = stem.name
+    def path(fmt: Format) -> PurePosixPath:
+        return stem.with_name(f"{stem.name}.{fmt.suffix}")
+
     return [
-        Artifact(stem.with_name(f"{name}.ttl"), Format.TURTLE.media_type, exports.turtle(triples, prefixes)),
-        Artifact(stem.with_name(f"{name}.nt"), Format.NTRIPLES.media_type, exports.ntriples(triples)),
+        Artifact(path(Format.TURTLE), Format.TURTLE.media_type, exports.turtle(triples, prefixes)),
+        Artifact(path(Format.NTRIPLES), Format.NTRIPLES.media_type, exports.ntriples(triples)),
         Artifact(
-            stem.with_name(f"{name}.jsonld"),
+            path(Format.JSONLD),
             Format.JSONLD.media_type,
             exports.jsonld(triples, context, uris.context),
         ),

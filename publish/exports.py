@@ -52,7 +52,12 @@ def turtle(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> bytes:
     """Serialise triples as Turtle, grouped by subject in sorted order, with our used prefixes."""
     ordered = sorted(set(triples), key=str)
     chosen = used_prefixes(ordered, prefixes)
-    return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=chosen) or b""
+    body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=chosen) or b""
+    # Write the prefix block ourselves, in our declared order, whatever order the writer uses.
+    lines = body.split(b"\n")
+    statements = b"\n".join(line for line in lines if not line.startswith(b"@prefix "))
+    header = b"".join(f"@prefix {name}: <{ns}> .\n".encode() for name, ns in chosen.items())
+    return header + (b"\n" if header else b"") + statements
 
 
 def make_context(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> dict[str, Any]:

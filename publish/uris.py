@@ -125,18 +125,22 @@ class Uris:
         """Tell whether an IRI names a described thing with its own documents (id/…)."""
         return iri.startswith(self.base + "id/") and "#" not in iri
 
-    def document_path(self, iri: str, fmt: Format | str) -> PurePosixPath:
-        """Return the site path of the document describing ``iri`` in a format.
+    def document_stem(self, iri: str) -> PurePosixPath:
+        """Return the site path, without suffix, of the documents describing ``iri``.
 
         Hash IRIs share the document of the IRI before the '#'.
         """
         if not self.is_local(iri):
             raise ValueError(f"{iri!r} is not under the base IRI {self.base!r}")
         relative = iri[len(self.base) :].split("#", 1)[0]
-        suffix = fmt.suffix if isinstance(fmt, Format) else fmt
         if not relative or relative.endswith("/") or ".." in relative.split("/"):
             raise ValueError(f"{iri!r} has no document path")
-        return PurePosixPath(f"{relative}.{suffix}")
+        return PurePosixPath(relative)
+
+    def document_path(self, iri: str, fmt: Format) -> PurePosixPath:
+        """Return the site path of the document describing ``iri`` in one format."""
+        stem = self.document_stem(iri)
+        return stem.with_name(f"{stem.name}.{fmt.suffix}")
 
     def url(self, path: PurePosixPath | str) -> str:
         """Return the public URL of a site path."""
