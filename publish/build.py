@@ -68,9 +68,7 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
         )
     artifacts = plan(dataset)
     write_site(config.output, artifacts)
-    return BuildResult(
-        config.output, len(artifacts), sum(len(a.body) for a in artifacts), report, lang
-    )
+    return BuildResult(config.output, len(artifacts), sum(len(a.body) for a in artifacts), report, lang)
 
 
 def plan(dataset: LoadedDataset) -> list[Artifact]:
@@ -128,7 +126,8 @@ def _version_iris(dataset: LoadedDataset) -> list[str]:
     return sorted(
         q.object.value
         for q in dataset.parts["ontology"]
-        if q.predicate.value == version and isinstance(q.object, ox.NamedNode)
+        if q.predicate.value == version
+        and isinstance(q.object, ox.NamedNode)
         and dataset.uris.is_local(q.object.value)
     )
 
@@ -186,7 +185,9 @@ def write_site(output: Path, artifacts: list[Artifact]) -> None:
         (staging / MARKER).write_text("built by klyngedata; safe to replace\n", encoding="utf-8")
         _swap(staging, output)
     except OSError as exc:
-        raise BuildError(f"{output}: could not write the site ({exc}); the previous site is unchanged") from None
+        raise BuildError(
+            f"{output}: could not write the site ({exc}); the previous site is unchanged"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -215,9 +216,7 @@ def _swap(staging: Path, output: Path) -> None:
     libc_name = ctypes.util.find_library("c")
     renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
     if renameat2 is not None:
-        done = renameat2(
-            _AT_FDCWD, os.fsencode(staging), _AT_FDCWD, os.fsencode(output), _RENAME_EXCHANGE
-        )
+        done = renameat2(_AT_FDCWD, os.fsencode(staging), _AT_FDCWD, os.fsencode(output), _RENAME_EXCHANGE)
         if done == 0:
             return  # staging now holds the old site; the caller removes it
     retired = staging.with_name(staging.name.replace(".new-", ".old-"))

@@ -117,7 +117,7 @@ def _check_base_iri(value: object, problems: list[str]) -> str:
         problems.append(f"Config value 'base_iri': must be an http(s) IRI, got {value!r}")
     elif not value.endswith("/"):
         problems.append(f"Config value 'base_iri': must end with '/', got {value!r}")
-    elif parts.query or parts.fragment or any(c in value for c in " <>\"{}|\\^`"):
+    elif parts.query or parts.fragment or any(c in value for c in ' <>"{}|\\^`'):
         problems.append(f"Config value 'base_iri': no query, fragment or spaces, got {value!r}")
     elif value != value.lower():
         problems.append(f"Config value 'base_iri': must be lower-case, got {value!r}")

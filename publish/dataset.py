@@ -100,9 +100,7 @@ def _parse(
     path: Path, *, shown: str, base: str, graph: ox.NamedNode
 ) -> tuple[list[ox.Quad], Mapping[str, str]]:
     try:
-        parser = ox.parse(
-            path=path, format=ox.RdfFormat.TURTLE, base_iri=base, without_named_graphs=True
-        )
+        parser = ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=base, without_named_graphs=True)
         triples = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parser]
     except SyntaxError as exc:
         message = str(exc.msg).split(": ", 1)[-1] if exc.msg else "invalid Turtle"

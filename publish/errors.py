@@ -57,7 +57,7 @@ class LoadError(KlyngedataError):
         super().__init__(f"{where}: {message}")
 
 
-class ValidationFailed(KlyngedataError):
+class ValidationFailed(KlyngedataError):  # noqa: N818 - reads as the outcome it reports
     """The data does not conform to the SHACL shapes."""
 
 

@@ -123,14 +123,21 @@ def _no_remote(url: str, options: object = None) -> dict[str, Any]:
 
 
 def jsonld(triples: Sequence[ox.Triple], context: Mapping[str, Any], context_iri: str) -> bytes:
-    """Serialise triples as JSON-LD 1.1 compacted with our context, which is referenced by IRI."""
+    """Serialise triples as JSON-LD 1.1 compacted with our context, which is referenced by IRI.
+
+    pyoxigraph writes expanded JSON-LD (fast at scale); pyld compacts it.
+    """
     from pyld import jsonld as ld  # the reference JSON-LD processor
 
-    nquads = ntriples(triples).decode("utf-8")
-    options = {"format": "application/n-quads", "documentLoader": _no_remote}
-    expanded = ld.from_rdf(nquads, options)
-    compacted = ld.compact(
-        expanded, dict(context), {"documentLoader": _no_remote, "compactArrays": True}
-    )
+    ordered = sorted(set(triples), key=str)
+    expanded = json.loads(ox.serialize(ordered, format=ox.RdfFormat.JSON_LD) or b"[]")
+    for node in expanded:
+        types = node.pop(_RDF_TYPE, None)
+        if types and all("@id" in value for value in types):
+            node["@type"] = [value["@id"] for value in types]
+        elif types:
+            node[_RDF_TYPE] = types
+    options = {"documentLoader": _no_remote, "compactArrays": True}
+    compacted = ld.compact(expanded, dict(context), options)
     compacted["@context"] = context_iri
     return (json.dumps(compacted, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

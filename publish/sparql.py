@@ -12,6 +12,7 @@ from .errors import QueryError, UsageError
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.+)$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +70,15 @@ def get_named(name: str) -> NamedQuery:
     return queries[name]
 
 
-def bindings(query: NamedQuery, values: dict[str, str], *, base: str) -> dict[ox.Variable, ox.Literal | ox.NamedNode]:
+def bindings(query: NamedQuery, values: dict[str, str], *, base: str) -> dict[ox.Variable, Term]:
     """Turn ``name=value`` strings into typed RDF terms for the query's parameters."""
     known = {param.name: param for param in query.params}
     for name in values:
         if name not in known:
-            raise UsageError(f"query {query.name!r} has no parameter {name!r}; it takes: {', '.join(known) or 'none'}")
-    result: dict[ox.Variable, ox.Literal | ox.NamedNode] = {}
+            raise UsageError(
+                f"query {query.name!r} has no parameter {name!r}; it takes: {', '.join(known) or 'none'}"
+            )
+    result: dict[ox.Variable, Term] = {}
     for param in query.params:
         if param.name not in values:
             if param.required:
@@ -95,7 +98,7 @@ def select(
     text: str,
     *,
     base: str,
-    substitutions: dict[ox.Variable, ox.Literal | ox.NamedNode] | None = None,
+    substitutions: dict[ox.Variable, Term] | None = None,
 ) -> list[dict[str, str]]:
     """Run a SELECT over the union of the store's graphs; return rows of lexical values."""
     try:
@@ -108,6 +111,5 @@ def select(
         raise QueryError("expected a SELECT query")
     names = [variable.value for variable in solutions.variables]
     return [
-        {name: term.value for name in names if (term := solution[name]) is not None}
-        for solution in solutions
+        {name: term.value for name in names if (term := solution[name]) is not None} for solution in solutions
     ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
+from rdflib.term import Node
 
 from .dataset import LoadedDataset, Location
 from .errors import ValidationFailed
@@ -20,7 +21,7 @@ SEVERITIES = ("Violation", "Warning", "Info")
 # What to do, per kind of constraint, when the shape itself gives no hint (rdfs:comment).
 _HINTS: dict[str, tuple[str, str]] = {
     "Class": (
-        "Værdien er ikke defineret med den krævede type: ret en stavefejl i IRI'en, eller definer ressourcen.",
+        "Værdien er ikke defineret med den krævede type: ret stavefejl i IRI'en, eller definer ressourcen.",
         "The value is not defined with the required type: fix a typo in the IRI, or define the resource.",
     ),
     "Datatype": (
@@ -129,7 +130,7 @@ def validate(dataset: LoadedDataset, *, lang: str = "en") -> Report:
 
 
 def _finding(
-    result: object, results: Graph, data: Graph, shapes: Graph, dataset: LoadedDataset, lang: str
+    result: Node, results: Graph, data: Graph, shapes: Graph, dataset: LoadedDataset, lang: str
 ) -> Finding:
     focus = results.value(result, SH.focusNode)
     severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
@@ -158,14 +159,14 @@ def _finding(
     )
 
 
-def _tagged_messages(messages: list[object], templates: list[object]) -> list[object]:
+def _tagged_messages(messages: Sequence[Node], templates: Sequence[Node]) -> list[Node]:
     """Give filled-in SPARQL messages back the language of their template.
 
     pySHACL substitutes ``{?var}`` in a SPARQL constraint's sh:message but drops the language
     tag; matching each message against the templates recovers it. Filled-in messages come
     first: they are more specific than the shape's generic message.
     """
-    filled: list[object] = []
+    filled: list[Node] = []
     for template in templates:
         pattern = re.escape(str(template))
         pattern = re.sub(r"\\\{\\[?$]\w+\\\}", "(.*)", pattern)
@@ -175,7 +176,7 @@ def _tagged_messages(messages: list[object], templates: list[object]) -> list[ob
     return filled + [m for m in messages if getattr(m, "language", None) is not None]
 
 
-def _pick(literals: list[object], lang: str) -> str | None:
+def _pick(literals: Sequence[object], lang: str) -> str | None:
     """Return the literal in the wanted language, else English, else any."""
     by_lang = {getattr(lit, "language", None): str(lit) for lit in literals}
     for key in (lang, "en", None):
@@ -209,7 +210,15 @@ _HEADINGS = {
     "en": {"Violation": "Violations", "Warning": "Warnings", "Info": "Information"},
 }
 _WORDS = {
-    "da": ("egenskab", "værdi", "defineret i", "hvad gør jeg", "Data overholder reglerne", "fejl", "advarsler"),
+    "da": (
+        "egenskab",
+        "værdi",
+        "defineret i",
+        "hvad gør jeg",
+        "Data overholder reglerne",
+        "fejl",
+        "advarsler",
+    ),
     "en": ("property", "value", "defined at", "what to do", "The data conforms", "violations", "warnings"),
 }
 
