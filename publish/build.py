@@ -59,6 +59,7 @@ class BuildResult:
 
 def build(config: Config, *, lang: str = "en") -> BuildResult:
     """Validate the project and publish it to ``config.output``; raise if it does not conform."""
+    _check_replaceable(config.output)  # fail fast, before the costly validation
     dataset = load(config)
     report = validate(dataset, lang=lang)
     if not report.conforms:
@@ -221,5 +222,9 @@ def _swap(staging: Path, output: Path) -> None:
             return  # staging now holds the old site; the caller removes it
     retired = staging.with_name(staging.name.replace(".new-", ".old-"))
     os.rename(output, retired)
-    os.rename(staging, output)
+    try:
+        os.rename(staging, output)
+    except OSError:
+        os.rename(retired, output)  # put the previous site back before reporting
+        raise
     shutil.rmtree(retired, ignore_errors=True)

@@ -149,7 +149,7 @@ def _check_folder(key: str, value: object, problems: list[str]) -> str:
 def _check_epoch(value: str | None, problems: list[str]) -> int | None:
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]+", value):
         problems.append(f"Environment SOURCE_DATE_EPOCH: must be whole seconds, got {value!r}")
         return None
     return int(value)

@@ -81,7 +81,9 @@ def make_context(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> d
     terms: dict[str, Any] = {}
     for local, owners in sorted(names.items()):
         for prefix, predicate in owners:
-            term = local if len(owners) == 1 else f"{prefix}_{local}"
+            # A term never shadows a prefix name: "source" stays the source: prefix.
+            unique = len(owners) == 1 and local not in prefixes
+            term = local if unique else f"{prefix}_{local}"
             definition: dict[str, str] = {"@id": f"{prefix}:{local}"}
             kinds = objects[predicate]
             if kinds == {"@language"}:

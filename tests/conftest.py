@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 import pytest
@@ -70,3 +74,55 @@ def site_store(built_site: Path) -> ox.Store:
     data = gzip.decompress((built_site / "dataset.nq.gz").read_bytes())
     store.bulk_extend(ox.parse(data, format=ox.RdfFormat.N_QUADS))
     return store
+
+
+# Broken copies of the real project, shared by test_validate.py and test_build.py.
+BROKEN: dict[str, dict[str, Any]] = tomllib.loads(
+    (Path(__file__).parent / "projects" / "broken-copies.toml").read_text(encoding="utf-8")
+)
+PREFIX_DECLARATION = re.compile(r"^@prefix\s+([\w-]*):\s*<([^>]*)>\s*\.", re.MULTILINE)
+
+
+def prefixes_of(path: Path) -> dict[str, str]:
+    """Return the @prefix declarations of a Turtle file, resolved against the base IRI."""
+    declared = PREFIX_DECLARATION.findall(path.read_text(encoding="utf-8"))
+    # urljoin drops an empty fragment ("ontology#"); Turtle keeps it.
+    return {name: urljoin(BASE, ns) + ("#" if ns.endswith("#") else "") for name, ns in declared}
+
+
+def definition(project: Path, curie: str) -> tuple[str, int, str]:
+    """Return (file, line, IRI) of the data line that starts with ``curie`` at column 0."""
+    name, local = curie.split(":", 1)
+    for path in sorted((project / "data").glob("*.ttl")):
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if text.split() and text.split()[0] == curie and not text[0].isspace():
+                return f"data/{path.name}", number, prefixes_of(path)[name] + local
+    raise AssertionError(f"{curie} is defined in no data file")
+
+
+def break_copy(project: Path, name: str) -> list[str]:
+    """Break the copy as tests/projects/broken-copies.toml says; return patterns the message must match."""
+    case = BROKEN[name]
+    if "remove" in case:
+        shutil.rmtree(project / case["remove"])
+    else:
+        path = project / case["file"]
+        text = path.read_text(encoding="utf-8")
+        if "append" in case:
+            text += case["append"]
+        else:
+            assert text.count(case["old"]) == 1, f"{case['file']} changed: edit {name!r} no longer applies"
+            text = text.replace(case["old"], case["new"])
+        path.write_text(text, encoding="utf-8")
+    expected = [re.escape(word) for word in case.get("words", [])]
+    if "focus" in case:
+        file, line, iri = definition(project, case["focus"])
+        expected += [re.escape(iri) + r"(?![\w/-])", re.escape(f"{file}:{line}") + r"\b"]
+    if "at" in case:
+        lines = (project / case["file"]).read_text(encoding="utf-8").splitlines()
+        number = lines.index(case["new"].rstrip("\n")) + 1
+        column = lines[number - 1].index(case["at"]) + 1
+        expected.append(re.escape(f"{case['file']}:{number}:{column}") + r"\b")
+    if "folder" in case:
+        expected.append(r"(?<![\w/-])" + re.escape(case["folder"]) + r"(?![\w/-])")
+    return expected

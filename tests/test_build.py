@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,12 @@ from urllib.parse import urljoin
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
+from conftest import BASE, BROKEN, PREFIX_DECLARATION, SECOND_BASE, break_copy, copy_project
 from pyld import jsonld
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
-from rdflib.namespace import SKOS
+from rdflib.namespace import SKOS, XSD
 
-from conftest import BASE, SECOND_BASE, copy_project
 from publish import build as build_module
 from publish.build import MARKER, plan, write_site
 from publish.cli import main
@@ -31,9 +30,6 @@ from publish.dataset import load
 from publish.errors import BuildError
 from publish.uris import Format, Uris
 
-BROKEN: dict[str, dict[str, Any]] = tomllib.loads(
-    (Path(__file__).parent / "projects" / "broken-copies.toml").read_text(encoding="utf-8")
-)
 GRAPHS = {part: URIRef(f"{BASE}graph/{part}") for part in ("ontology", "data", "shapes")}
 KD = f"{BASE}ontology#"
 AREA = URIRef(f"{BASE}id/area/miljoeteknologi")
@@ -89,70 +85,33 @@ def read_graph(path: Path, site: Path) -> Graph:
     return Graph().parse(path, format="turtle" if path.suffix == ".ttl" else "nt")
 
 
-def read_dump(site: Path) -> Dataset:
-    """Parse the gzipped N-Quads dump."""
-    dataset = Dataset()
-    dataset.parse(data=gzip.decompress((site / "dataset.nq.gz").read_bytes()), format="nquads")
-    return dataset
+def to_rdflib(term: Any) -> Any:
+    """Return the rdflib term for a pyoxigraph term (xsd:string literals as plain literals)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype == ox.NamedNode(str(XSD.string)):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
-def named_graph(dataset: Dataset, *parts: str) -> Graph:
-    """Return the union of the dump's named graphs for ``parts`` as one plain graph."""
+def read_dump(site: Path, *parts: str) -> Graph:
+    """Return the union of the gzipped N-Quads dump's named graphs for ``parts``."""
+    names = {ox.NamedNode(str(GRAPHS[part])) for part in parts}
+    quads = ox.parse(gzip.decompress((site / "dataset.nq.gz").read_bytes()), format=ox.RdfFormat.N_QUADS)
     union = Graph()
-    for part in parts:
-        for triple in dataset.graph(GRAPHS[part]):
-            union.add(triple)
+    for quad in quads:
+        if quad.graph_name in names:
+            union.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return union
 
 
 def run_build(*args: str) -> Result:
     """Run `klyngedata build` in-process (exceptions propagate: a traceback fails the test)."""
     return CliRunner().invoke(main, ["build", *args], catch_exceptions=False)
-
-
-_PREFIX = re.compile(r"^@prefix\s+([\w-]*):\s*<([^>]*)>\s*\.", re.MULTILINE)
-
-
-def definition(project: Path, curie: str) -> tuple[str, int, str]:
-    """Return (file, line, IRI) of the data line that starts with ``curie`` at column 0."""
-    name, local = curie.split(":", 1)
-    for path in sorted((project / "data").glob("*.ttl")):
-        text = path.read_text(encoding="utf-8")
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.split() and line.split()[0] == curie and not line[0].isspace():
-                return f"data/{path.name}", number, urljoin(BASE, dict(_PREFIX.findall(text))[name]) + local
-    raise AssertionError(f"{curie} is defined in no data file")
-
-
-def break_copy(project: Path, name: str) -> list[str]:
-    """Break the copy as tests/projects/broken-copies.toml says; return patterns the message must match.
-
-    The same edits as tests/test_validate.py (one list of broken copies for both modules).
-    """
-    case = BROKEN[name]
-    if "remove" in case:
-        shutil.rmtree(project / case["remove"])
-    else:
-        path = project / case["file"]
-        text = path.read_text(encoding="utf-8")
-        if "append" in case:
-            text += case["append"]
-        else:
-            assert text.count(case["old"]) == 1, f"{case['file']} changed: edit {name!r} no longer applies"
-            text = text.replace(case["old"], case["new"])
-        path.write_text(text, encoding="utf-8")
-    expected = [re.escape(word) for word in case.get("words", [])]
-    if "focus" in case:
-        file, line, iri = definition(project, case["focus"])
-        expected += [re.escape(iri) + r"(?![\w/-])", re.escape(f"{file}:{line}") + r"\b"]
-    if "at" in case:
-        lines = (project / case["file"]).read_text(encoding="utf-8").splitlines()
-        number = lines.index(case["new"].rstrip("\n")) + 1
-        column = lines[number - 1].index(case["at"]) + 1
-        expected.append(re.escape(f"{case['file']}:{number}:{column}") + r"\b")
-    if "folder" in case:
-        expected.append(r"(?<![\w/-])" + re.escape(case["folder"]) + r"(?![\w/-])")
-    return expected
 
 
 def rebase(graph: Graph, old: str, new: str) -> Graph:
@@ -230,20 +189,47 @@ def test_serialisations_parse_back_isomorphic(stem: str, built_site: Path) -> No
     assert_isomorphic(turtle, read_graph(built_site / f"{stem}.jsonld", built_site), f"{stem}.jsonld")
 
 
+def test_dataset_is_the_ontology_and_the_data(built_site: Path, project: Path) -> None:
+    sources = Graph()
+    for path in sorted([*(project / "ontology").glob("*.ttl"), *(project / "data").glob("*.ttl")]):
+        sources.parse(path, format="turtle", publicID=BASE)
+    assert_isomorphic(sources, read_graph(built_site / "dataset.ttl", built_site), "dataset.ttl")
+
+
 @pytest.mark.parametrize(
-    ("stem", "parts"), [("dataset", ("ontology", "data")), ("ontology", ("ontology",)), ("shapes", ("shapes",))]
+    ("stem", "parts"),
+    [("dataset", ("ontology", "data")), ("ontology", ("ontology",)), ("shapes", ("shapes",))],
 )
 def test_dump_graphs_match_the_documents(stem: str, parts: tuple[str, ...], built_site: Path) -> None:
-    dump = read_dump(built_site)
-    assert_isomorphic(
-        read_graph(built_site / f"{stem}.ttl", built_site), named_graph(dump, *parts), f"graphs {parts}"
-    )
+    expected = read_graph(built_site / f"{stem}.ttl", built_site)
+    assert_isomorphic(expected, read_dump(built_site, *parts), f"dump graphs {parts}")
 
 
 def test_dump_has_exactly_the_three_named_graphs(built_site: Path) -> None:
-    quads = ox.parse(gzip.decompress((built_site / "dataset.nq.gz").read_bytes()), format=ox.RdfFormat.N_QUADS)
+    quads = ox.parse(
+        gzip.decompress((built_site / "dataset.nq.gz").read_bytes()), format=ox.RdfFormat.N_QUADS
+    )
     names = {quad.graph_name for quad in quads}
     assert names == {ox.NamedNode(str(iri)) for iri in GRAPHS.values()}
+
+
+def test_context_expands_every_prefix_the_data_declares(built_site: Path, project: Path) -> None:
+    declared: dict[str, str] = {}
+    for path in sorted((project / "data").glob("*.ttl")):
+        declared.update(PREFIX_DECLARATION.findall(path.read_text(encoding="utf-8")))
+    loader = offline_loader(built_site, [])
+    lost = []
+    for name, namespace in sorted(declared.items()):
+        document = {"@context": Uris(BASE).context, "@id": f"{name}:probe", "http://example.org/p": "v"}
+        (node,) = jsonld.expand(document, {"documentLoader": loader})
+        # urljoin drops an empty fragment ("ontology#"), Turtle keeps it.
+        expected = urljoin(BASE, namespace)
+        if namespace.endswith("#") and not expected.endswith("#"):
+            expected += "#"
+        expected += "probe"
+        if node["@id"] != expected:
+            lost.append(f"{name}: expands to {node['@id']}")
+    assert lost == [], "context.jsonld does not expand these prefixes of the data"
 
 
 def test_area_description_holds_labels_and_incoming_links(built_site: Path) -> None:
@@ -323,7 +309,9 @@ def test_broken_copy_fails_and_leaves_the_site_unchanged(
     assert sorted(path.name for path in project.iterdir()) == entries
 
 
-def test_build_refuses_a_folder_it_did_not_make(project: Path, tmp_path: Path, cli: Callable[..., Result]) -> None:
+def test_build_refuses_a_folder_it_did_not_make(
+    project: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("my own notes\n", encoding="utf-8")
@@ -384,8 +372,8 @@ def test_failed_swap_leaves_the_old_site(
     monkeypatch.setattr(build_module.os, "rename", rename)
     with pytest.raises(BuildError):
         write_site(site, artifacts)
-    assert sorted(path.name for path in site.parent.iterdir()) == entries
     assert snapshot(site) == before
+    assert sorted(path.name for path in site.parent.iterdir()) == entries
 
 
 def test_rebuild_replaces_a_site_it_made(existing_site: tuple[Path, list[Any]]) -> None:

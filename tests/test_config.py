@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-
 from conftest import BASE
+
 from publish.config import load_config
+from publish.errors import ConfigError
 
 COMMANDS = (("validate",), ("build",))
 
@@ -44,7 +45,7 @@ def test_every_problem_is_reported_at_once(
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert len(listed) == 4, result.stderr
-    assert any("base_iri" in p and "'https://data.example.dk/klynger'" in p and "/" in p for p in listed)
+    assert any("base_iri" in p and "'https://data.example.dk/klynger'" in p and "'/'" in p for p in listed)
     assert any("languages" in p and "'en'" in p for p in listed)
     assert any("outptu" in p for p in listed)
     assert any("SOURCE_DATE_EPOCH" in p and "'yesterday'" in p for p in listed)
@@ -61,7 +62,7 @@ def test_every_problem_is_reported_at_once(
         ("base_iri", "base_iri = 42", "42"),
         ("languages", 'languages = "da, en"', "da, en"),
         ("languages", 'languages = ["da", "en", "EN"]', "EN"),
-        ("languages", 'languages = ["da", "en", "da"]', "da"),
+        ("languages", 'languages = ["da", "en", "da"]', "['da', 'en', 'da']"),
         ("data_dir", 'data_dir = ""', "''"),
         ("output", "output = 3", "3"),
     ],
@@ -99,11 +100,13 @@ def test_missing_base_iri_is_reported(project: Path, cli: Callable[..., Result])
     ],
 )
 def test_source_date_epoch_must_be_whole_seconds(
-    epoch: str, project: Path, cli: Callable[..., Result]
+    epoch: str, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = cli("validate", "--project", str(project), env={"SOURCE_DATE_EPOCH": epoch})
-    (problem,) = problems(result.stderr)
-    assert result.exit_code == 2, result.output
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    with pytest.raises(ConfigError) as caught:
+        load_config(project)
+    (problem,) = caught.value.problems
+    assert caught.value.exit_code == 2
     assert "SOURCE_DATE_EPOCH" in problem and repr(epoch) in problem
 
 

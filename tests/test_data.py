@@ -18,6 +18,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import BASE, ROOT, SECOND_BASE, SOURCES
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
 BOARD_PAGE = SOURCES / "000_719fd82726b97dfc.txt"
 CED_PAGE = SOURCES / "004_3c9d6c637c182e3a.txt"
 README = SOURCES / "README.md"
@@ -193,13 +195,13 @@ def ced_page() -> list[str]:
 
 
 @cache
-def parsed() -> dict[tuple[str, str], list[ox.Term]]:
+def parsed() -> dict[tuple[str, str], list[Term]]:
     """ontology/ and data/*.ttl parsed with pyoxigraph against the base IRI, by (subject, predicate).
 
     Kept apart from the store: a pyoxigraph Store reports xsd:integer for every derived integer
     type, and the datatypes as written (xsd:positiveInteger, …) are part of what is checked.
     """
-    index: dict[tuple[str, str], list[ox.Term]] = {}
+    index: dict[tuple[str, str], list[Term]] = {}
     for path in [ROOT / "ontology" / "klyngedata.ttl", *sorted((ROOT / "data").glob("*.ttl"))]:
         for triple in ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=BASE):
             index.setdefault((triple.subject.value, triple.predicate.value), []).append(triple.object)
@@ -228,7 +230,7 @@ def select(store: ox.Store, query: str) -> list[tuple[str, ...]]:
     ]
 
 
-def objects(subject: str, predicate: str) -> list[ox.Term]:
+def objects(subject: str, predicate: str) -> list[Term]:
     """Return the objects of ``<subject> predicate ?o`` (``predicate`` as a full IRI)."""
     return parsed().get((subject, predicate), [])
 
@@ -279,7 +281,7 @@ def label_of(iri: str, lang: str = "da") -> str:
     return text(iri, SKOS + "prefLabel", lang)
 
 
-def single(subject: str, predicate: str) -> ox.Term:
+def single(subject: str, predicate: str) -> Term:
     """Return the one object of ``<subject> predicate``."""
     found = objects(subject, predicate)
     assert len(found) == 1, (subject, predicate, found)
@@ -451,6 +453,7 @@ def test_designation_dates_carry_the_precision_the_source_gives(store: ox.Store)
 
 def test_censec_purpose_and_full_name_are_the_pages(store: ox.Store) -> None:
     (area,) = [area for area in board_page().areas if area.cluster == "CenSec"]
+    assert area.cluster
     (purpose,) = area.paragraphs
     full_name = re.match(rf"^(.+?) \({area.cluster}\) har til formål", purpose)
     assert full_name
@@ -461,6 +464,7 @@ def test_censec_purpose_and_full_name_are_the_pages(store: ox.Store) -> None:
 
 def test_danish_sound_cluster_focus_areas_and_target_group(store: ox.Store) -> None:
     (area,) = [area for area in board_page().areas if area.cluster == "Danish Sound Cluster"]
+    assert area.cluster
     block = area.bullets(f"{area.cluster} fokuserer på")
     assert block
     (target_group,) = area.paragraphs

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from conftest import ROOT
+
 from publish.cli import main
 from publish.config import KEYS
 from publish.sparql import named_queries
-
-from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import BASE, BROKEN, ROOT, break_copy, copy_project, prefixes_of
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 
-from conftest import BASE, ROOT, copy_project
 from publish.cli import main
 
-BROKEN: dict[str, dict[str, Any]] = tomllib.loads(
-    (Path(__file__).parent / "projects" / "broken-copies.toml").read_text(encoding="utf-8")
-)
 KDSH = Namespace(BASE + "shapes#")
 
 # What the source page states and what it lists (shared/sources/000_719fd82726b97dfc.txt
@@ -40,51 +34,6 @@ EXPECTED_WARNING_FOCUSES = {
     BASE + "id/area/maritime-erhverv-og-logistik",
 }
 
-_PREFIX = re.compile(r"^@prefix\s+([\w-]*):\s*<([^>]*)>\s*\.", re.MULTILINE)
-
-
-def prefixes_of(path: Path) -> dict[str, str]:
-    """Return the @prefix declarations of a Turtle file, resolved against the base IRI."""
-    return {name: urljoin(BASE, ns) for name, ns in _PREFIX.findall(path.read_text(encoding="utf-8"))}
-
-
-def definition(project: Path, curie: str) -> tuple[str, int, str]:
-    """Return (file, line, IRI) of the data line that starts with ``curie`` at column 0."""
-    name, local = curie.split(":", 1)
-    for path in sorted((project / "data").glob("*.ttl")):
-        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if text.split() and text.split()[0] == curie and not text[0].isspace():
-                return f"data/{path.name}", number, prefixes_of(path)[name] + local
-    raise AssertionError(f"{curie} is defined in no data file")
-
-
-def break_copy(project: Path, name: str) -> list[str]:
-    """Break the copy as tests/projects/broken-copies.toml says; return patterns the message must match."""
-    case = BROKEN[name]
-    if "remove" in case:
-        shutil.rmtree(project / case["remove"])
-    else:
-        path = project / case["file"]
-        text = path.read_text(encoding="utf-8")
-        if "append" in case:
-            text += case["append"]
-        else:
-            assert text.count(case["old"]) == 1, f"{case['file']} changed: edit {name!r} no longer applies"
-            text = text.replace(case["old"], case["new"])
-        path.write_text(text, encoding="utf-8")
-    expected = [re.escape(word) for word in case.get("words", [])]
-    if "focus" in case:
-        file, line, iri = definition(project, case["focus"])
-        expected += [re.escape(iri) + r"(?![\w/-])", re.escape(f"{file}:{line}") + r"\b"]
-    if "at" in case:
-        lines = (project / case["file"]).read_text(encoding="utf-8").splitlines()
-        number = lines.index(case["new"].rstrip("\n")) + 1
-        column = lines[number - 1].index(case["at"]) + 1
-        expected.append(re.escape(f"{case['file']}:{number}:{column}") + r"\b")
-    if "folder" in case:
-        expected.append(r"(?<![\w/-])" + re.escape(case["folder"]) + r"(?![\w/-])")
-    return expected
-
 
 def shape_message(shape: str, lang: str, **values: int) -> str:
     """Return a shape's sh:message in one language, its {?var} filled with ``values``."""
@@ -93,6 +42,13 @@ def shape_message(shape: str, lang: str, **values: int) -> str:
         m for m in shapes.objects(KDSH[shape], SH.message) if isinstance(m, Literal) and m.language == lang
     )
     return re.sub(r"\{\?(\w+)\}", lambda m: str(values[m.group(1)]), str(template))
+
+
+def stated_count_warning(lang: str) -> str:
+    """Return the shapes' stated-count warning, filled with the source page's numbers."""
+    return shape_message(
+        "StatedStrongholdCountShape", lang, value=STATED_STRONGHOLDS, listed=LISTED_STRONGHOLDS
+    )
 
 
 def run_validate(*args: str) -> Result:
@@ -120,9 +76,7 @@ def json_report(real_project: Path) -> dict[str, Any]:
 
 def test_real_data_conforms_with_the_stated_count_warning(real_project: Path) -> None:
     result = run_validate("--project", str(real_project))
-    warning = shape_message(
-        "StatedStrongholdCountShape", "en", value=STATED_STRONGHOLDS, listed=LISTED_STRONGHOLDS
-    )
+    warning = stated_count_warning("en")
     assert result.exit_code == 0, result.output
     assert re.search(r"\b0 violations\b", result.stdout), result.stdout
     assert warning in result.stdout
@@ -182,18 +136,15 @@ def test_turtle_report_is_a_shacl_validation_report(real_project: Path) -> None:
 def test_strict_fails_on_warnings(real_project: Path) -> None:
     result = run_validate("--project", str(real_project), "--strict")
     assert result.exit_code == 1, result.output
-    assert shape_message(
-        "StatedStrongholdCountShape", "en", value=STATED_STRONGHOLDS, listed=LISTED_STRONGHOLDS
-    ) in result.stdout
+    assert stated_count_warning("en") in result.stdout
 
 
 def test_lang_da_reports_in_danish(real_project: Path) -> None:
     result = run_validate("--project", str(real_project), "--lang", "da")
-    danish = shape_message("StatedStrongholdCountShape", "da", value=STATED_STRONGHOLDS, listed=LISTED_STRONGHOLDS)
-    english = shape_message("StatedStrongholdCountShape", "en", value=STATED_STRONGHOLDS, listed=LISTED_STRONGHOLDS)
+    danish, english = stated_count_warning("da"), stated_count_warning("en")
     assert result.exit_code == 0, result.output
     assert danish in result.stdout
-    assert "'Erhvervsfremme i Danmark 2020-2023'" in result.stdout  # the strategy's @da label
+    assert "Erhvervsfremme i Danmark 2020-2023" in result.stdout  # the strategy's @da label
     assert "Advarsler" in result.stdout
     for word in (english, "Business Promotion in Denmark", "Warnings", "violations"):
         assert word not in result.stdout
