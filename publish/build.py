@@ -67,38 +67,45 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
             format_text(report, lang=lang)
             + f"Nothing was published; {config.output} is unchanged. Fix the violations and build again."
         )
-    artifacts = plan(dataset)
+    artifacts = plan(dataset, config)
     write_site(config.output, artifacts)
     return BuildResult(config.output, len(artifacts), sum(len(a.body) for a in artifacts), report, lang)
 
 
-def plan(dataset: LoadedDataset) -> list[Artifact]:
+def plan(dataset: LoadedDataset, config: Config) -> list[Artifact]:
     """Return every file of the site, sorted by path, without touching the disk."""
-    uris = dataset.uris
-    prefixes = uris.prefixes()
-    context = exports.make_context(dataset.triples(), prefixes)
-    published = dataset.triples("ontology", "data")
-    artifacts = [
-        Artifact(PurePosixPath("context.jsonld"), Format.JSONLD.media_type, _json(context)),
-        *_rdf_forms(PurePosixPath("dataset"), published, prefixes, context, uris),
-        *_rdf_forms(PurePosixPath("ontology"), dataset.triples("ontology"), prefixes, context, uris),
-        *_rdf_forms(PurePosixPath("shapes"), dataset.triples("shapes"), prefixes, context, uris),
+    artifacts = rdf_artifacts(dataset)
+    artifacts.append(
         Artifact(
             PurePosixPath("dataset.nq.gz"),
             Format.NQUADS_GZ.media_type,
             exports.nquads_gz(dataset.quads(*PARTS)),
-        ),
-    ]
-    for version in _version_iris(dataset):
-        stem = uris.document_stem(version)
-        artifacts += _rdf_forms(stem, dataset.triples("ontology"), prefixes, context, uris)
-    for iri, triples in sorted(describe_resources(dataset).items()):
-        stem = uris.document_stem(iri)
-        artifacts += _rdf_forms(stem, triples, prefixes, context, uris)
+        )
+    )
     paths = [a.path for a in artifacts]
     if len(set(paths)) != len(paths):
         raise BuildError("two published files would share a path; check the IRIs for duplicates")
     return sorted(artifacts, key=lambda a: str(a.path))
+
+
+def rdf_artifacts(dataset: LoadedDataset) -> list[Artifact]:
+    """Return the RDF documents: whole dataset, ontology, shapes, and one per resource."""
+    uris = dataset.uris
+    prefixes = uris.prefixes()
+    context = exports.make_context(dataset.triples(), prefixes)
+    artifacts = [
+        Artifact(PurePosixPath("context.jsonld"), Format.JSONLD.media_type, _json(context)),
+        *_rdf_forms(PurePosixPath("dataset"), dataset.triples("ontology", "data"), prefixes, context, uris),
+        *_rdf_forms(PurePosixPath("ontology"), dataset.triples("ontology"), prefixes, context, uris),
+        *_rdf_forms(PurePosixPath("shapes"), dataset.triples("shapes"), prefixes, context, uris),
+    ]
+    for version in _version_iris(dataset):
+        artifacts += _rdf_forms(
+            uris.document_stem(version), dataset.triples("ontology"), prefixes, context, uris
+        )
+    for iri, triples in sorted(describe_resources(dataset).items()):
+        artifacts += _rdf_forms(uris.document_stem(iri), triples, prefixes, context, uris)
+    return artifacts
 
 
 def _rdf_forms(

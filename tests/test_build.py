@@ -328,7 +328,8 @@ def test_build_refuses_a_folder_it_did_not_make(
 def existing_site(project: Path, built_site: Path) -> tuple[Path, list[Any]]:
     """A project whose site an earlier build made, and the artifacts of a new build of it."""
     shutil.copytree(built_site, project / "site")
-    return project / "site", plan(load(load_config(project)))
+    config = load_config(project)
+    return project / "site", plan(load(config), config)
 
 
 def test_interrupted_write_leaves_the_old_site(
