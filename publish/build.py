@@ -121,6 +121,7 @@ def _rdf_forms(
     return [
         Artifact(path(Format.TURTLE), Format.TURTLE.media_type, exports.turtle(triples, prefixes)),
         Artifact(path(Format.NTRIPLES), Format.NTRIPLES.media_type, exports.ntriples(triples)),
+        Artifact(path(Format.RDFXML), Format.RDFXML.media_type, exports.rdfxml(triples)),
         Artifact(
             path(Format.JSONLD),
             Format.JSONLD.media_type,

@@ -80,3 +80,83 @@ def build(project: Path, output: Path | None, lang: str) -> None:
     result = run(config, lang=lang)
     for line in result.summary():
         click.echo(line, err=True)
+
+
+@main.command()
+@_PROJECT
+@click.argument("text", required=False)
+@click.option(
+    "--file", "query_file", type=click.Path(dir_okay=False, path_type=Path), help="Read the query from FILE."
+)
+@click.option("--named", help="Run a named query (see --list).")
+@click.option("--list", "list_named", is_flag=True, help="List the named queries and exit.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "jsonld", "nt", "rdfxml"]),
+    default="table",
+    show_default=True,
+    help="table/csv/tsv/json/xml for SELECT and ASK; turtle/jsonld/nt/rdfxml for CONSTRUCT and DESCRIBE.",
+)
+@click.option(
+    "--site", type=click.Path(file_okay=False, path_type=Path), help="Built site (default: output)."
+)
+def query(
+    project: Path,
+    text: str | None,
+    query_file: Path | None,
+    named: str | None,
+    list_named: bool,
+    params: tuple[str, ...],
+    fmt: str,
+    site: Path | None,
+) -> None:
+    """Run a SPARQL query over the built dataset (inline, --file, or --named)."""
+    from .config import load_config
+    from .errors import UsageError
+    from .results import serialise
+    from .sparql import bindings, get_named, graph_names, load_site_store, named_queries, run_query
+    from .uris import Uris
+
+    if list_named:
+        for name, named_query in named_queries().items():
+            click.echo(f"{name:24} {named_query.title}: {named_query.description}")
+        return
+    sources = [source for source in (text, query_file, named) if source is not None]
+    if len(sources) != 1:
+        raise UsageError("give exactly one query: inline TEXT, --file PATH or --named NAME")
+    config = load_config(project)
+    values = dict(_split_param(p) for p in params)
+    substitutions = None
+    if named is not None:
+        chosen = get_named(named)
+        body = chosen.text
+        substitutions = bindings(chosen, values, base=config.base_iri)
+    elif query_file is not None:
+        try:
+            body = query_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{query_file}: cannot read the query ({exc.strerror})") from None
+    else:
+        body = text or ""
+    store = load_site_store(site or config.output)
+    result = run_query(
+        store,
+        body,
+        base=config.base_iri,
+        max_rows=sys.maxsize,
+        allowed_graphs=graph_names(store),
+        substitutions=substitutions,
+    )
+    output, _ = serialise(result, fmt, prefixes=Uris(config.base_iri).prefixes())
+    click.echo(output.decode("utf-8"), nl=False)
+
+
+def _split_param(text: str) -> tuple[str, str]:
+    from .errors import UsageError
+
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise UsageError(f"--param takes NAME=VALUE, got {text!r}")
+    return name, value

@@ -33,6 +33,9 @@ class Config:
     data_dir: Path
     shapes_dir: Path
     source_date_epoch: int | None
+    query_timeout: float = 5.0
+    max_rows: int = 10_000
+    sparql_workers: int = 2
 
     @property
     def default_language(self) -> str:
@@ -48,6 +51,9 @@ KEYS: dict[str, tuple[object, str]] = {
     "ontology_dir": ("ontology", "Folder with the ontology's Turtle files."),
     "data_dir": ("data", "Folder with the data's Turtle files."),
     "shapes_dir": ("shapes", "Folder with the SHACL shapes' Turtle files."),
+    "query_timeout": (5.0, "Seconds a SPARQL query may run on the server; a request may lower it."),
+    "max_rows": (10_000, "Rows (or triples) a server query returns at most; a request may lower it."),
+    "sparql_workers": (2, "Worker processes answering SPARQL queries in parallel."),
 }
 
 
@@ -90,6 +96,9 @@ def parse_table(
         for key in ("output", "ontology_dir", "data_dir", "shapes_dir")
     }
     epoch = _check_epoch(env.get("SOURCE_DATE_EPOCH"), problems)
+    timeout = _check_positive("query_timeout", table.get("query_timeout", 5.0), float, problems)
+    max_rows = int(_check_positive("max_rows", table.get("max_rows", 10_000), int, problems))
+    workers = int(_check_positive("sparql_workers", table.get("sparql_workers", 2), int, problems))
     if problems:
         raise ConfigError(problems, file=file)
     root = project_dir.resolve()
@@ -102,6 +111,9 @@ def parse_table(
         data_dir=root / folders["data_dir"],
         shapes_dir=root / folders["shapes_dir"],
         source_date_epoch=epoch,
+        query_timeout=float(timeout),
+        max_rows=max_rows,
+        sparql_workers=workers,
     )
 
 
@@ -144,6 +156,17 @@ def _check_folder(key: str, value: object, problems: list[str]) -> str:
         problems.append(f"Config value '{key}': must be a folder name, got {value!r}")
         return "."
     return value
+
+
+def _check_positive(key: str, value: object, kind: type, problems: list[str]) -> float:
+    wrong_kind = kind is int and not isinstance(value, int)
+    if isinstance(value, bool) or not isinstance(value, int | float) or wrong_kind:
+        problems.append(f"Config value '{key}': must be a positive {kind.__name__}, got {value!r}")
+        return 1
+    if value <= 0:
+        problems.append(f"Config value '{key}': must be positive, got {value!r}")
+        return 1
+    return float(value)
 
 
 def _check_epoch(value: str | None, problems: list[str]) -> int | None:

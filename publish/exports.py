@@ -35,6 +35,11 @@ def nquads_gz(quads: Iterable[ox.Quad]) -> bytes:
     return gzip.compress(body, compresslevel=9, mtime=0)
 
 
+def rdfxml(triples: Iterable[ox.Triple]) -> bytes:
+    """Serialise triples as RDF/XML, in sorted order."""
+    return ox.serialize(sorted(set(triples), key=str), format=ox.RdfFormat.RDF_XML) or b""
+
+
 def used_prefixes(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> dict[str, str]:
     """Return the prefixes whose namespace some IRI of the triples starts with, in declared order."""
     iris = {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -113,3 +115,178 @@ def select(
     return [
         {name: term.value for name in names if (term := solution[name]) is not None} for solution in solutions
     ]
+
+
+# ---------------------------------------------------------------- checking a query before it runs
+
+_LEXER = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+    |(?P<iri><[^<>"{}|^`\\\s]*>)
+    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+        |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    |(?P<var>[?$]\w+)
+    |(?P<pname>(?:[A-Za-z][\w.-]*)?:[\w.%-]*)
+    |(?P<word>[A-Za-z_]\w*)
+    |(?P<other>\S)""",
+    re.X,
+)
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """What a checked query is: its form and the graphs its dataset clause names."""
+
+    form: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+
+
+def inspect_query(text: str, *, base: str, allowed_graphs: frozenset[str]) -> QueryPlan:
+    """Refuse updates, SERVICE and FROM outside the dataset; return the query's form.
+
+    A read-only, closed endpoint never runs a query that could change data or make an
+    outbound request; this check runs before the engine sees the query.
+    """
+    tokens = [(m.lastgroup or "", m.group()) for m in _LEXER.finditer(text)]
+    prefixes: dict[str, str] = {}
+    form = ""
+    default: list[str] = []
+    named: list[str] = []
+    for index, (kind, value) in enumerate(tokens):
+        word = value.upper() if kind == "word" else ""
+        if word == "PREFIX" and index + 2 < len(tokens):
+            prefixes[tokens[index + 1][1]] = tokens[index + 2][1][1:-1]
+        elif word in _UPDATES and not form:
+            raise QueryError(f"{word} is an update; this endpoint is read-only and only answers queries")
+        elif word in _FORMS and not form:
+            form = word
+        elif word == "SERVICE":
+            raise QueryError("SERVICE is not allowed: this endpoint never makes outbound requests")
+        elif word == "FROM":
+            is_named = index + 1 < len(tokens) and tokens[index + 1][1].upper() == "NAMED"
+            target = tokens[index + 2 if is_named else index + 1] if index + 1 < len(tokens) else ("", "")
+            graph = _resolve(target, prefixes, base)
+            if graph not in allowed_graphs:
+                raise QueryError(
+                    f"FROM {'NAMED ' if is_named else ''}{target[1]} is not a graph of this dataset; "
+                    f"use one of: {', '.join(sorted(allowed_graphs))}"
+                )
+            (named if is_named else default).append(graph)
+    if not form:
+        raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    return QueryPlan(form, tuple(default), tuple(named))
+
+
+def _resolve(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str:
+    kind, value = token
+    if kind == "iri":
+        iri = value[1:-1]
+        return iri if ":" in iri.split("/", 1)[0] else base + iri
+    if kind == "pname":
+        prefix, local = value.split(":", 1)
+        if prefix + ":" in prefixes:
+            return prefixes[prefix + ":"] + local
+    return value
+
+
+# ---------------------------------------------------------------- running and formatting
+
+RESULT_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_FORMATS = {
+    "turtle": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """The answer of one query, capped: rows for SELECT, a boolean for ASK, triples for graphs."""
+
+    form: str
+    variables: tuple[str, ...] = ()
+    rows: tuple[tuple[Term | None, ...], ...] = ()
+    boolean: bool | None = None
+    triples: tuple[ox.Triple, ...] = ()
+    truncated: bool = False
+
+
+def run_query(
+    store: ox.Store,
+    text: str,
+    *,
+    base: str,
+    max_rows: int,
+    allowed_graphs: frozenset[str],
+    default_graphs: tuple[str, ...] = (),
+    named_graphs: tuple[str, ...] = (),
+    substitutions: dict[ox.Variable, Term] | None = None,
+) -> QueryResult:
+    """Check and run a query; keep at most ``max_rows`` rows or triples (and say so)."""
+    plan = inspect_query(text, base=base, allowed_graphs=allowed_graphs)
+    for graph in default_graphs + named_graphs:
+        if graph not in allowed_graphs:
+            raise QueryError(f"{graph} is not a graph of this dataset")
+    dataset_args: dict[str, object] = {}
+    if default_graphs:
+        dataset_args["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    else:
+        dataset_args["use_default_graph_as_union"] = True
+    if named_graphs:
+        dataset_args["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    try:
+        answer = store.query(text, base_iri=base, substitutions=substitutions or {}, **dataset_args)  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        raise QueryError(_syntax_message(text, str(exc))) from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryError(f"the query failed: {exc}") from None
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult(plan.form, boolean=bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        names = tuple(v.value for v in answer.variables)
+        rows: list[tuple[Term | None, ...]] = []
+        for solution in answer:
+            if len(rows) == max_rows:
+                return QueryResult(plan.form, names, tuple(rows), truncated=True)
+            rows.append(tuple(solution[name] for name in names))
+        return QueryResult(plan.form, names, tuple(rows))
+    triples: list[ox.Triple] = []
+    for triple in answer:
+        if len(triples) == max_rows:
+            return QueryResult(plan.form, triples=tuple(triples), truncated=True)
+        triples.append(triple)
+    return QueryResult(plan.form, triples=tuple(triples))
+
+
+def _syntax_message(text: str, message: str) -> str:
+    """Say where a query is wrong: line and column, the line itself, and a caret."""
+    match = re.match(r"error at (\d+):(\d+): (.*)", message, re.S)
+    if not match:
+        return f"SPARQL syntax error: {message}"
+    line, column, what = int(match.group(1)), int(match.group(2)), match.group(3)
+    lines = text.splitlines() or [""]
+    shown = lines[min(line, len(lines)) - 1]
+    return f"SPARQL syntax error at line {line}, column {column}: {what}\n  {shown}\n  {' ' * (column - 1)}^"
+
+
+def load_site_store(site: Path) -> ox.Store:
+    """Load the built N-Quads dump of a site into an in-memory store."""
+    dump = site / "dataset.nq.gz"
+    if not dump.is_file():
+        raise QueryError(f"{dump}: no built dataset here; run `klyngedata build` first")
+    store = ox.Store()
+    store.bulk_load(gzip.decompress(dump.read_bytes()), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def graph_names(store: ox.Store) -> frozenset[str]:
+    """Return the IRIs of the store's named graphs."""
+    return frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))

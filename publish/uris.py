@@ -13,6 +13,7 @@ A slug is made once from the Danish label (see :func:`slugify`) and never change
 
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Format(Enum):
     JSONLD = ("jsonld", "application/ld+json")
     NTRIPLES = ("nt", "application/n-triples")
     NQUADS_GZ = ("nq.gz", "application/n-quads")
+    RDFXML = ("rdf", "application/rdf+xml")
 
     @property
     def suffix(self) -> str:
@@ -142,6 +144,116 @@ class Uris:
         stem = self.document_stem(iri)
         return stem.with_name(f"{stem.name}.{fmt.suffix}")
 
+    def page_path(self, iri_or_stem: str | PurePosixPath, lang: str) -> PurePosixPath:
+        """Return the site path of an HTML page: Danish at <stem>.html, others at <stem>.<lang>.html.
+
+        ``iri_or_stem`` is an IRI under the base (hash IRIs share their document's page) or a
+        site stem such as ``index`` or ``id/area/turisme``.
+        """
+        if isinstance(iri_or_stem, str) and "://" in iri_or_stem:
+            stem = self.document_stem(iri_or_stem)
+        else:
+            stem = PurePosixPath(iri_or_stem)
+        suffix = "html" if lang == "da" else f"{lang}.html"
+        return stem.with_name(f"{stem.name}.{suffix}")
+
+    def href(self, source: PurePosixPath, target: PurePosixPath, fragment: str = "") -> str:
+        """Return the relative link from the site file ``source`` to the site file ``target``.
+
+        Links between published files are relative, so the site works from any static host
+        and from a file:// copy.
+        """
+        relative = posixpath.relpath(str(target), start=str(source.parent))
+        return relative + (f"#{fragment}" if fragment else "")
+
     def url(self, path: PurePosixPath | str) -> str:
         """Return the public URL of a site path."""
         return self.base + str(path)
+
+
+# ---------------------------------------------------------------- content negotiation
+
+SUFFIX_TYPES: dict[str, str] = {
+    ".ttl": "text/turtle; charset=utf-8",
+    ".jsonld": "application/ld+json",
+    ".nt": "application/n-triples",
+    ".rdf": "application/rdf+xml",
+    ".html": "text/html; charset=utf-8",
+    ".gz": "application/gzip",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".rq": "application/sparql-query",
+}
+# Media type -> document suffix, in the order offered when the client has no preference.
+NEGOTIABLE: dict[str, str] = {
+    "text/html": "html",
+    "text/turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "rdf",
+}
+FORMAT_NAMES: dict[str, str] = {"html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld",
+                                "json-ld": "jsonld", "nt": "nt", "ntriples": "nt", "rdf": "rdf",
+                                "rdfxml": "rdf", "xml": "rdf"}
+
+
+def media_type_of(path: str) -> str:
+    """Return the Content-Type of a site file by its suffix (Turtle for suffix-less VoID)."""
+    for suffix, media_type in SUFFIX_TYPES.items():
+        if path.endswith(suffix):
+            return media_type
+    return "text/turtle; charset=utf-8" if path.endswith(".well-known/void") else "application/octet-stream"
+
+
+def _weighted(header: str) -> list[tuple[str, float, int]]:
+    entries = []
+    for position, part in enumerate(header.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        if not fields[0]:
+            continue
+        quality = 1.0
+        for field in fields[1:]:
+            name, _, value = field.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    quality = 0.0
+        entries.append((fields[0].lower(), quality, position))
+    return entries
+
+
+def negotiate(accept: str | None, offered: list[str]) -> str | None:
+    """Pick the offered media type the Accept header prefers; None when none is acceptable."""
+    if not accept or not accept.strip():
+        return offered[0] if offered else None
+    ranges = _weighted(accept)
+    best: tuple[float, int, int, str] | None = None
+    for order, media_type in enumerate(offered):
+        major = media_type.split("/")[0]
+        matches = [
+            (q, 2 if r == media_type else 1 if r == f"{major}/*" else 0, -pos)
+            for r, q, pos in ranges
+            if r in (media_type, f"{major}/*", "*/*")
+        ]
+        if not matches:
+            continue
+        quality, specificity, _ = max(matches, key=lambda m: (m[1], m[0]))
+        if quality <= 0:
+            continue
+        key = (quality, specificity, -order, media_type)
+        if best is None or key[:3] > best[:3]:
+            best = key
+    return best[3] if best else None
+
+
+def choose_language(accept_language: str | None, offered: tuple[str, ...]) -> str:
+    """Pick the language the Accept-Language header prefers among ours (first one by default)."""
+    if accept_language:
+        for tag, quality, _ in sorted(_weighted(accept_language), key=lambda e: (-e[1], e[2])):
+            primary = tag.split("-")[0]
+            if quality > 0 and primary in offered:
+                return primary
+    return offered[0]

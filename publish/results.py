@@ -1,0 +1,157 @@
+"""Serialise query answers: SPARQL 1.1 results (JSON, XML, CSV, TSV), a terminal table, graphs.
+
+Results are written here rather than by the engine so that a capped answer (at most
+``max_rows`` rows) is serialised exactly as kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from . import exports
+from .errors import QueryError
+from .sparql import GRAPH_FORMATS, RESULT_FORMATS, QueryResult, Term
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def serialise(result: QueryResult, fmt: str, *, prefixes: Mapping[str, str]) -> tuple[bytes, str]:
+    """Return (body, media type) of an answer in a format name (json, xml, csv, tsv, table, turtle, …)."""
+    if result.form in ("CONSTRUCT", "DESCRIBE"):
+        return _graph(result, fmt, prefixes), GRAPH_FORMATS.get(fmt, "text/plain")
+    writers = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv, "table": _table}
+    if fmt not in writers:
+        raise QueryError(
+            f"format {fmt!r} does not fit a {result.form} query; use one of: {', '.join(writers)}"
+        )
+    if result.boolean is not None and fmt in ("csv", "tsv"):
+        raise QueryError(f"SPARQL defines no {fmt.upper()} form for ASK; use json, xml or table")
+    return writers[fmt](result), RESULT_FORMATS.get(fmt, "text/plain; charset=utf-8")
+
+
+def _graph(result: QueryResult, fmt: str, prefixes: Mapping[str, str]) -> bytes:
+    triples = list(result.triples)
+    if fmt in ("turtle", "table"):
+        return exports.turtle(triples, prefixes)
+    if fmt == "nt":
+        return exports.ntriples(triples)
+    if fmt == "rdfxml":
+        return ox.serialize(sorted(set(triples), key=str), format=ox.RdfFormat.RDF_XML) or b""
+    if fmt == "jsonld":
+        context = exports.make_context(triples, prefixes)
+        compacted = json.loads(exports.jsonld(triples, context, ""))
+        compacted["@context"] = context["@context"]
+        return (json.dumps(compacted, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    raise QueryError(f"format {fmt!r} does not fit a graph result; use one of: {', '.join(GRAPH_FORMATS)}")
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != _XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def _json(result: QueryResult) -> bytes:
+    if result.boolean is not None:
+        body: dict[str, object] = {"head": {}, "boolean": result.boolean}
+    else:
+        bindings = [
+            {
+                name: _json_term(term)
+                for name, term in zip(result.variables, row, strict=True)
+                if term is not None
+            }
+            for row in result.rows
+        ]
+        body = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != _XSD_STRING:
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    raise QueryError("RDF-star triples have no SPARQL XML form")
+
+
+def _xml(result: QueryResult) -> bytes:
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
+    out += [f"<variable name={quoteattr(name)}/>" for name in result.variables]
+    out.append("</head>")
+    if result.boolean is not None:
+        out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
+    else:
+        out.append("<results>")
+        for row in result.rows:
+            out.append("<result>")
+            for name, term in zip(result.variables, row, strict=True):
+                if term is not None:
+                    out.append(f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>")
+            out.append("</result>")
+        out.append("</results>")
+    out.append("</sparql>\n")
+    return "\n".join(out).encode("utf-8")
+
+
+def _plain(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term.value) if isinstance(term, ox.NamedNode | ox.Literal) else str(term)
+
+
+def _csv(result: QueryResult) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    writer.writerows([_plain(term) for term in row] for row in result.rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _tsv(result: QueryResult) -> bytes:
+    lines = ["\t".join(f"?{name}" for name in result.variables)]
+    lines += ["\t".join("" if term is None else str(term) for term in row) for row in result.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _table(result: QueryResult) -> bytes:
+    if result.boolean is not None:
+        return f"{'yes' if result.boolean else 'no'}\n".encode()
+    cells = [list(result.variables)] + [[_plain(term) for term in row] for row in result.rows]
+    widths = [min(60, max(len(row[i]) for row in cells)) for i in range(len(result.variables))]
+    lines = []
+    for number, row in enumerate(cells):
+        lines.append(
+            " | ".join(_cut(cell, width).ljust(width) for cell, width in zip(row, widths, strict=True))
+        )
+        if number == 0:
+            lines.append("-+-".join("-" * width for width in widths))
+    note = f"{len(result.rows)} row(s)" + (" — truncated at the row limit" if result.truncated else "")
+    return ("\n".join(lines) + f"\n{note}\n").encode("utf-8")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

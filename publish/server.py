@@ -1,0 +1,300 @@
+"""The web server: the built site with content negotiation, and a SPARQL 1.1 Protocol endpoint.
+
+``create_app(config, site)`` returns a Starlette (ASGI) app; uvicorn serves it. Every
+resource IRI answers 200 directly in the negotiated format with ``Content-Location`` naming
+the document (no 303 round trip). The endpoint is read-only, closed (no SERVICE, no FROM
+outside the dataset), and bounded in time and rows by worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .config import Config
+from .errors import QueryError
+from .sparql import GRAPH_FORMATS, RESULT_FORMATS
+from .uris import FORMAT_NAMES, NEGOTIABLE, choose_language, media_type_of, negotiate
+from .workers import Job, QueryPool, QueryTimeoutError
+
+_CORS = {"Access-Control-Allow-Origin": "*"}
+_RESULT_TYPES = {media: name for name, media in RESULT_FORMATS.items()}
+_GRAPH_TYPES = {media: name for name, media in GRAPH_FORMATS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFile:
+    """A file of the built site held in memory with its validators."""
+
+    body: bytes
+    media_type: str
+    etag: str
+    last_modified: float
+
+
+class Site:
+    """Read-only access to the built site folder, cached in memory, never outside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._cache: dict[str, SiteFile | None] = {}
+
+    def get(self, relative: str) -> SiteFile | None:
+        """Return the file at a site path, or None (also for anything outside the site)."""
+        if relative in self._cache:
+            return self._cache[relative]
+        found = self._read(relative)
+        if len(self._cache) < 100_000:
+            self._cache[relative] = found
+        return found
+
+    def _read(self, relative: str) -> SiteFile | None:
+        parts = relative.split("/")
+        if not relative or "\x00" in relative or any(p in ("", ".", "..") for p in parts):
+            return None
+        path = self.root.joinpath(*parts)
+        try:
+            if not path.resolve().is_relative_to(self.root) or not path.is_file():
+                return None
+            body = path.read_bytes()
+            mtime = path.stat().st_mtime
+        except (OSError, ValueError):
+            return None
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        return SiteFile(body, media_type_of(relative), etag, mtime)
+
+
+def create_app(config: Config, site: Path, *, workers: int | None = None) -> Starlette:
+    """Build the ASGI app serving ``site`` for ``config``."""
+    files = Site(site)
+    pool = QueryPool(site, config.base_iri, size=workers or config.sparql_workers)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await pool.start()
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    async def sparql(request: Request) -> Response:
+        return await _sparql(request, pool, config, files)
+
+    async def page(request: Request) -> Response:
+        return _page(request, files, config)
+
+    routes = [
+        Route("/sparql", sparql, methods=["GET", "POST", "OPTIONS"]),
+        Route("/{path:path}", page, methods=["GET", "HEAD"]),
+    ]
+    middleware = [Middleware(GZipMiddleware, minimum_size=512)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+# ---------------------------------------------------------------- pages and documents
+
+
+def _page(request: Request, files: Site, config: Config) -> Response:
+    path = request.url.path.lstrip("/")
+    direct = files.get(path) if path else None
+    if direct is not None:
+        return _file(request, direct, path, vary=False)
+    stem = (path.rstrip("/") + "/index").lstrip("/") if path.endswith("/") or not path else path
+    offered = [media for media, suffix in NEGOTIABLE.items() if files.get(_document(stem, suffix, "da"))]
+    if not offered:
+        return _not_found(files)
+    wanted = request.query_params.get("format")
+    if wanted is not None:
+        suffix = FORMAT_NAMES.get(wanted.lower())
+        chosen = next((m for m in offered if NEGOTIABLE[m] == suffix), None)
+        if chosen is None:
+            return _text(400, f"format={wanted!r} is not offered here; use one of: {_offered(offered)}")
+    else:
+        chosen = negotiate(request.headers.get("accept"), offered)
+        if chosen is None:
+            return _text(406, f"Not acceptable. This resource is available as: {', '.join(offered)}")
+    language = choose_language(request.headers.get("accept-language"), config.languages)
+    document = _document(stem, NEGOTIABLE[chosen], language)
+    found = files.get(document) or files.get(_document(stem, NEGOTIABLE[chosen], config.languages[0]))
+    assert found is not None
+    response = _file(request, found, document, vary=True)
+    response.headers["Content-Location"] = "/" + document
+    return response
+
+
+def _document(stem: str, suffix: str, language: str) -> str:
+    """Return the site path of a stem's document; English pages are <stem>.en.html."""
+    if suffix == "html" and language != "da":
+        return f"{stem}.{language}.html"
+    return f"{stem}.{suffix}"
+
+
+def _offered(offered: list[str]) -> str:
+    return ", ".join(NEGOTIABLE[m] for m in offered)
+
+
+def _file(request: Request, found: SiteFile, path: str, *, vary: bool) -> Response:
+    headers = {
+        "ETag": found.etag,
+        "Last-Modified": formatdate(found.last_modified, usegmt=True),
+        "Cache-Control": "public, max-age=300",
+        **_CORS,
+    }
+    if vary:
+        headers["Vary"] = "Accept, Accept-Language"
+    if _not_modified(request, found):
+        return Response(status_code=304, headers=headers)
+    return Response(found.body, media_type=found.media_type, headers=headers)
+
+
+def _not_modified(request: Request, found: SiteFile) -> bool:
+    tags = request.headers.get("if-none-match")
+    if tags is not None:
+        return found.etag in [t.strip().removeprefix("W/") for t in tags.split(",")] or tags.strip() == "*"
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            return int(found.last_modified) <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _not_found(files: Site) -> Response:
+    page = files.get("404.html")
+    if page is not None:
+        return Response(page.body, status_code=404, media_type=page.media_type)
+    return _text(404, "Not found.")
+
+
+def _text(status: int, message: str) -> Response:
+    return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=_CORS)
+
+
+# ---------------------------------------------------------------- the SPARQL endpoint
+
+
+async def _sparql(request: Request, pool: QueryPool, config: Config, files: Site) -> Response:
+    if request.method == "OPTIONS":
+        return Response(
+            status_code=204,
+            headers={
+                **_CORS,
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type, Accept",
+                "Access-Control-Max-Age": "86400",
+            },
+        )
+    try:
+        params = await _protocol_params(request)
+    except QueryError as exc:
+        return _text(400, exc.message)
+    if "update" in params:
+        return _text(400, "SPARQL Update is not allowed: this endpoint is read-only")
+    queries = params.get("query", [])
+    if not queries:
+        return _service_description(request, files)
+    if len(queries) > 1:
+        return _text(400, "give exactly one query parameter")
+    try:
+        limits = _limits(params, config)
+    except QueryError as exc:
+        return _text(400, exc.message)
+    result_format, graph_format = _formats(request, params)
+    job = Job(
+        queries[0],
+        result_format,
+        graph_format,
+        limits[1],
+        tuple(params.get("default-graph-uri", [])),
+        tuple(params.get("named-graph-uri", [])),
+    )
+    try:
+        answer = await pool.run(job, timeout=limits[0])
+    except QueryTimeoutError as exc:
+        return _text(503, exc.message)
+    except QueryError as exc:
+        return _text(400, exc.message)
+    headers = {**_CORS, "Vary": "Accept"}
+    if answer.truncated:
+        headers["X-Result-Truncated"] = f"true; max-rows={limits[1]}"
+        headers["Warning"] = f'199 klyngedata "result truncated at {limits[1]} rows"'
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+async def _protocol_params(request: Request) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/x-www-form-urlencoded":
+            body = (await request.body()).decode("utf-8", "replace")
+            for field, entry in parse_qsl(body, keep_blank_values=True):
+                params.setdefault(field, []).append(entry)
+        elif content_type == "application/sparql-query":
+            params.setdefault("query", []).append((await request.body()).decode("utf-8", "replace"))
+        elif content_type == "application/sparql-update":
+            params.setdefault("update", []).append("")
+        else:
+            raise QueryError(
+                "POST needs Content-Type application/x-www-form-urlencoded or application/sparql-query"
+            )
+    return params
+
+
+def _limits(params: dict[str, list[str]], config: Config) -> tuple[float, int]:
+    """Return (seconds, rows): the configured limits, lowered (never raised) by the request."""
+    timeout, rows = config.query_timeout, config.max_rows
+    for name, kind in (("timeout", float), ("max-rows", int)):
+        if name in params:
+            try:
+                value = kind(params[name][0])
+            except ValueError:
+                raise QueryError(f"{name} must be a number, got {params[name][0]!r}") from None
+            if value <= 0:
+                raise QueryError(f"{name} must be positive, got {params[name][0]!r}")
+            if name == "timeout":
+                timeout = min(timeout, float(value))
+            else:
+                rows = min(rows, int(value))
+    return timeout, rows
+
+
+def _formats(request: Request, params: dict[str, list[str]]) -> tuple[str, str]:
+    """Return the (results format, graph format) the request asks for, by `format` or Accept."""
+    result_format, graph_format = "json", "turtle"
+    if "format" in params:
+        name = params["format"][0].lower()
+        aliases = {"ttl": "turtle", "json-ld": "jsonld", "ntriples": "nt", "rdf": "rdfxml"}
+        name = aliases.get(name, name)
+        if name in GRAPH_FORMATS:
+            graph_format = name
+        result_format = name if name in RESULT_FORMATS else result_format
+        return result_format, graph_format
+    accept = request.headers.get("accept")
+    if accept:
+        media = negotiate(accept, list(_RESULT_TYPES))
+        result_format = _RESULT_TYPES[media] if media else result_format
+        media = negotiate(accept, list(_GRAPH_TYPES))
+        graph_format = _GRAPH_TYPES[media] if media else graph_format
+    return result_format, graph_format
+
+
+def _service_description(request: Request, files: Site) -> Response:
+    found = files.get("sparql-service-description.ttl")
+    if found is None:
+        return _text(400, "no query given: pass ?query=… (SPARQL 1.1 Protocol)")
+    return _file(request, found, "sparql-service-description.ttl", vary=False)

@@ -1,0 +1,309 @@
+"""The data as people read it: labels, linked values and statements of one resource, per language.
+
+Everything here is computed from one in-memory index of the ontology and data triples, built
+once per build (walking quads is far cheaper than a SPARQL query per page). Links are relative
+site paths computed by :class:`publish.uris.Uris`; nothing here writes HTML.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import PurePosixPath
+from typing import Any
+
+import pyoxigraph as ox
+
+from .uris import Uris
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PREF_LABEL = SKOS + "prefLabel"
+SOURCE = DCTERMS + "source"
+LABELS = (PREF_LABEL, RDFS + "label", DCTERMS + "title", "http://www.w3.org/2006/vcard/ns#fn")
+DATES = {XSD + "date", XSD + "gYearMonth", XSD + "gYear", XSD + "dateTime"}
+# Shown first, in this order, when a page lists a resource's statements; the rest by label.
+LEADING = ("skos:altLabel", "kd:text", "dcterms:description", "skos:definition", "skos:scopeNote")
+HIDDEN = {RDF_TYPE, PREF_LABEL, SOURCE}
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def load_messages() -> dict[str, Any]:
+    """Return the interface texts of ``templates/ui.toml`` (one table per language)."""
+    text = resources.files("publish").joinpath("templates/ui.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A resource as a reader meets it: a label, where it leads, and an optional detail."""
+
+    label: str
+    href: str
+    iri: str
+    lang: str | None = None  # set when the label is not in the page's language
+    external: bool = False
+    detail: str | None = None  # e.g. the text of an objective, or a designation's period
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A literal as a reader meets it."""
+
+    value: str
+    lang: str | None = None  # set when the text is not in the page's language
+    datetime: str | None = None  # machine-readable value of a date
+
+
+Value = Link | Text
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One property of a resource with its values, ready to show."""
+
+    label: str
+    curie: str
+    href: str
+    values: tuple[Value, ...]
+    ordered: bool = False
+
+
+class Graph:
+    """An index of triples by subject and by object, with labels in every language."""
+
+    def __init__(self, triples: Iterable[ox.Triple], uris: Uris, messages: Mapping[str, Any]) -> None:
+        self.uris = uris
+        self.messages = messages
+        self.out: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
+        self.inc: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for triple in sorted(triples, key=str):
+            subject = _key(triple.subject)
+            self.out[subject][triple.predicate.value].append(triple.object)
+            if isinstance(triple.object, ox.NamedNode):
+                self.inc[triple.object.value][triple.predicate.value].append(subject)
+        self.prefixes = uris.prefixes()
+
+    def objects(self, subject: str, predicate: str) -> list[Term]:
+        """Return the objects of one subject and predicate, in a stable order."""
+        return list(self.out.get(subject, {}).get(predicate, ()))
+
+    def iris(self, subject: str, predicate: str) -> list[str]:
+        """Return the IRI objects of one subject and predicate."""
+        return [o.value for o in self.objects(subject, predicate) if isinstance(o, ox.NamedNode)]
+
+    def subjects(self, predicate: str, obj: str) -> list[str]:
+        """Return the subjects that point at ``obj`` with ``predicate``."""
+        return sorted(set(self.inc.get(obj, {}).get(predicate, ())))
+
+    def types(self, subject: str) -> list[str]:
+        """Return the rdf:type IRIs of a subject."""
+        return self.iris(subject, RDF_TYPE)
+
+    def has_type(self, subject: str, curie: str) -> bool:
+        """Tell whether a subject has the class written as a CURIE (``kd:Stronghold``)."""
+        return self.expand(curie) in self.types(subject)
+
+    def instances(self, curie: str) -> list[str]:
+        """Return the subjects of one class, ordered by position, then label."""
+        return self.ordered(self.subjects(RDF_TYPE, self.expand(curie)))
+
+    def expand(self, curie: str) -> str:
+        """Return the IRI of a CURIE written with our prefixes."""
+        prefix, local = curie.split(":", 1)
+        return self.prefixes[prefix] + local
+
+    def curie(self, iri: str) -> str:
+        """Return the shortest CURIE of an IRI, or the IRI when no prefix fits."""
+        best = iri
+        for name, namespace in self.prefixes.items():
+            if iri.startswith(namespace) and len(iri) - len(namespace) + len(name) + 1 < len(best):
+                best = f"{name}:{iri[len(namespace):]}"
+        return best
+
+    def literal(self, subject: str, predicate: str, lang: str) -> Text | None:
+        """Return the value in ``lang``, else an untagged value, else a value in another language."""
+        values = [o for o in self.objects(subject, predicate) if isinstance(o, ox.Literal)]
+        for wanted in (lang, None):
+            for value in values:
+                if (value.language or None) == wanted:
+                    return Text(value.value)
+        return Text(values[0].value, lang=values[0].language) if values else None
+
+    def texts(self, subject: str, predicate: str, lang: str) -> list[Text]:
+        """Return every value in ``lang`` (or untagged); values in other languages only if none."""
+        values = [o for o in self.objects(subject, predicate) if isinstance(o, ox.Literal)]
+        chosen = [v for v in values if v.language in (lang, None)]
+        if chosen:
+            return [Text(v.value) for v in chosen]
+        return [Text(v.value, lang=v.language) for v in values]
+
+    def label(self, iri: str, lang: str) -> Text:
+        """Return the label of an IRI in ``lang``, falling back to another language, then a CURIE."""
+        for predicate in LABELS:
+            found = self.literal(iri, predicate, lang)
+            if found is not None:
+                return found
+        known = self.messages[lang]["terms"].get(self.curie(iri))
+        return Text(known) if known else Text(self.curie(iri))
+
+    def position(self, iri: str) -> int:
+        """Return a resource's kd:position, or 0 when it has none."""
+        for value in self.objects(iri, self.expand("kd:position")):
+            if isinstance(value, ox.Literal):
+                return int(value.value)
+        return 0
+
+    def ordered(self, iris: Iterable[str], lang: str = "da") -> list[str]:
+        """Sort resources by position, then label (stable across builds)."""
+        return sorted(set(iris), key=lambda i: (self.position(i), self.label(i, lang).value, i))
+
+    @cached_property
+    def resources(self) -> frozenset[str]:
+        """Return the IRIs that get a page: every described thing (id/…)."""
+        return frozenset(s for s in self.out if self.uris.is_resource(s))
+
+
+class View:
+    """One page's view of the graph: its language and its site path (for relative links)."""
+
+    def __init__(self, graph: Graph, lang: str, page: PurePosixPath) -> None:
+        self.graph = graph
+        self.lang = lang
+        self.page = page
+        self.text = graph.messages[lang]
+
+    def href_of(self, iri: str) -> tuple[str, bool]:
+        """Return where a link to ``iri`` leads from this page, and whether it leaves the site."""
+        uris = self.graph.uris
+        if iri in self.graph.resources:
+            return uris.href(self.page, uris.page_path(iri, self.lang)), False
+        for stem in ("ontology", "shapes"):
+            document = uris.base + stem
+            if iri == document or iri.startswith(document + "#"):
+                fragment = iri.partition("#")[2]
+                return uris.href(self.page, uris.page_path(stem, self.lang), fragment), False
+        return iri, not uris.is_local(iri)
+
+    def link(self, iri: str, detail: str | None = None) -> Link:
+        """Return a link to ``iri`` labelled in this page's language."""
+        label = self.graph.label(iri, self.lang)
+        href, external = self.href_of(iri)
+        return Link(label.value, href, iri, label.lang, external, detail)
+
+    def page_href(self, stem: str, lang: str | None = None, fragment: str = "") -> str:
+        """Return the relative link to another page of the site (in this language by default)."""
+        uris = self.graph.uris
+        return uris.href(self.page, uris.page_path(stem, lang or self.lang), fragment)
+
+    def site_href(self, path: str) -> str:
+        """Return the relative link to any file of the site."""
+        return self.graph.uris.href(self.page, PurePosixPath(path))
+
+    def value(self, term: Term, *, with_text: bool = False) -> Value:
+        """Return a term as a link (IRIs) or a text (literals, with dates spelt out)."""
+        if isinstance(term, ox.NamedNode):
+            detail = None
+            if with_text:
+                found = self.graph.literal(term.value, self.graph.expand("kd:text"), self.lang)
+                detail = found.value if found else None
+            return self.link(term.value, detail)
+        if isinstance(term, ox.BlankNode):
+            return Text(self.text["anonymous"])
+        return self.literal(term)
+
+    def literal(self, term: ox.Literal) -> Text:
+        """Return a literal as text: dates and booleans in words, language marked if foreign."""
+        datatype = term.datatype.value
+        if datatype in DATES:
+            return Text(self.date(term.value), datetime=term.value)
+        if datatype == XSD + "boolean":
+            return Text(self.text["yes"] if term.value in ("true", "1") else self.text["no"])
+        lang = term.language if term.language and term.language != self.lang else None
+        return Text(term.value, lang=lang)
+
+    def date(self, value: str) -> str:
+        """Spell out an ISO date with the precision it has (2020-12 → december 2020)."""
+        parts = value.split("T")[0].split("-")
+        months = self.text["months"]
+        if len(parts) == 3:
+            return self.text["date_day"].format(day=int(parts[2]), month=months[int(parts[1]) - 1], year=parts[0])
+        if len(parts) == 2:
+            return self.text["date_month"].format(month=months[int(parts[1]) - 1], year=parts[0])
+        return value
+
+    def period(self, designation: str) -> str:
+        """Return a designation's period in words, saying whether it has ended."""
+        start = self.graph.objects(designation, self.graph.expand("kd:startDate"))
+        end = self.graph.objects(designation, self.graph.expand("kd:endDate"))
+        begin = self.date(start[0].value) if start else "?"
+        if end:
+            return self.text["period_ended"].format(start=begin, end=self.date(end[0].value))
+        return self.text["period_open"].format(start=begin)
+
+    def property_label(self, predicate: str) -> str:
+        """Return the label of a property: the ontology's, else our texts', else its CURIE."""
+        return self.graph.label(predicate, self.lang).value
+
+    def rows(self, iri: str) -> list[Row]:
+        """Return the statements about ``iri`` (labels and types are shown elsewhere)."""
+        graph = self.graph
+        rows = []
+        for predicate, objects in graph.out.get(iri, {}).items():
+            if predicate in HIDDEN:
+                continue
+            literals = [o for o in objects if isinstance(o, ox.Literal)]
+            chosen = [o for o in literals if o.language in (self.lang, None)] or literals
+            others = [o for o in objects if not isinstance(o, ox.Literal)]
+            ordered = any(isinstance(o, ox.NamedNode) and graph.position(o.value) for o in others)
+            nodes = graph.ordered([o.value for o in others if isinstance(o, ox.NamedNode)], self.lang)
+            values = [self.value(ox.NamedNode(n), with_text=ordered) for n in nodes]
+            values += [self.literal(o) for o in sorted(chosen, key=lambda o: o.value)]
+            rows.append(self._row(predicate, values, ordered=ordered))
+        return sorted(rows, key=self._row_order)
+
+    def incoming(self, iri: str) -> list[Row]:
+        """Return the statements that point at ``iri``, each named by its inverse (“objective of”)."""
+        rows = []
+        for predicate, subjects in self.graph.inc.get(iri, {}).items():
+            if predicate == RDF_TYPE:
+                continue
+            curie = self.graph.curie(predicate)
+            inverse = self.text["inverse"].get(curie)
+            label = inverse or self.text["inverse_fallback"].format(label=self.property_label(predicate))
+            values = tuple(self.link(s) for s in self.graph.ordered(subjects, self.lang))
+            rows.append(Row(label, curie, self.href_of(predicate)[0], values))
+        return sorted(rows, key=lambda r: r.label.casefold())
+
+    def _row(self, predicate: str, values: Sequence[Value], *, ordered: bool = False) -> Row:
+        href, _ = self.href_of(predicate)
+        curie = self.graph.curie(predicate)
+        return Row(self.property_label(predicate), curie, href, tuple(values), ordered)
+
+    @staticmethod
+    def _row_order(row: Row) -> tuple[int, str]:
+        leading = LEADING.index(row.curie) if row.curie in LEADING else len(LEADING)
+        return leading, row.label.casefold()
+
+    def sources(self, iri: str) -> list[Link]:
+        """Return the sources a resource cites, each with its publisher as the detail."""
+        links = []
+        for source in self.graph.iris(iri, SOURCE):
+            publishers = self.graph.iris(source, DCTERMS + "publisher")
+            detail = self.graph.label(publishers[0], self.lang).value if publishers else None
+            links.append(self.link(source, detail))
+        return sorted(links, key=lambda link: (link.lang is not None, link.label))
+
+
+def _key(term: object) -> str:
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    return f"_:{term}"
