@@ -17,6 +17,10 @@ _PROJECT = click.option(
     help="Project folder holding pyproject.toml.",
 )
 
+_SITE = click.option(
+    "--site", type=click.Path(file_okay=False, path_type=Path), help="Built site (default: output)."
+)
+
 
 class _Group(click.Group):
     """A click group that reports our errors in plain words on stderr."""
@@ -99,9 +103,7 @@ def build(project: Path, output: Path | None, lang: str) -> None:
     show_default=True,
     help="table/csv/tsv/json/xml for SELECT and ASK; turtle/jsonld/nt/rdfxml for CONSTRUCT and DESCRIBE.",
 )
-@click.option(
-    "--site", type=click.Path(file_okay=False, path_type=Path), help="Built site (default: output)."
-)
+@_SITE
 def query(
     project: Path,
     text: str | None,
@@ -160,3 +162,48 @@ def _split_param(text: str) -> tuple[str, str]:
     if not sep or not name:
         raise UsageError(f"--param takes NAME=VALUE, got {text!r}")
     return name, value
+
+
+@main.command()
+@_PROJECT
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@_SITE
+@click.option("--get", "get_path", metavar="PATH", help="Answer one GET in-process, print it, and exit.")
+@click.option("--accept", default="*/*", show_default=True, help="Accept header for --get.")
+@click.option("--accept-language", default="da", show_default=True, help="Accept-Language for --get.")
+def serve(
+    project: Path,
+    host: str,
+    port: int,
+    site: Path | None,
+    get_path: str | None,
+    accept: str,
+    accept_language: str,
+) -> None:
+    """Serve the built site, content negotiation and the SPARQL endpoint (/sparql)."""
+    import asyncio
+
+    from .config import load_config
+    from .errors import UsageError
+    from .server import answer_once, create_app
+
+    config = load_config(project)
+    root = site or config.output
+    if not (root / "dataset.nq.gz").is_file():
+        raise UsageError(f"{root}: no built site here; run `klyngedata build` first")
+    app = create_app(config, root)
+    if get_path is not None:
+        headers = {"accept": accept, "accept-language": accept_language}
+        answer = asyncio.run(answer_once(app, get_path, headers=headers))
+        click.echo(f"HTTP/1.1 {answer.status}")
+        for name, value in answer.headers:
+            click.echo(f"{name}: {value}")
+        click.echo("")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(answer.body)
+        sys.exit(0 if answer.status < 400 else 1)
+    import uvicorn
+
+    click.echo(f"Serving {root} at http://{host}:{port}/ (SPARQL at /sparql); Ctrl-C stops.", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -298,3 +298,51 @@ def _service_description(request: Request, files: Site) -> Response:
     if found is None:
         return _text(400, "no query given: pass ?query=… (SPARQL 1.1 Protocol)")
     return _file(request, found, "sparql-service-description.ttl", vary=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OneAnswer:
+    """The status, headers and body of one in-process request."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+async def answer_once(app: Starlette, target: str, *, headers: dict[str, str]) -> OneAnswer:
+    """Send one GET through the app (lifespan included) without a socket, for debugging."""
+    path, _, query = target.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path or "/",
+        "raw_path": (path or "/").encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 0),
+        "server": ("127.0.0.1", 0),
+    }
+    status = 500
+    response_headers: list[tuple[str, str]] = []
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])  # type: ignore[call-overload]
+            raw = message.get("headers", [])
+            response_headers.extend((k.decode(), v.decode()) for k, v in raw)  # type: ignore[attr-defined]
+        elif message["type"] == "http.response.body":
+            body = message.get("body", b"")
+            chunks.append(body if isinstance(body, bytes) else b"")
+
+    async with app.router.lifespan_context(app):
+        await app(scope, receive, send)  # type: ignore[arg-type]
+    return OneAnswer(status, tuple(response_headers), b"".join(chunks))

@@ -236,9 +236,9 @@ def run_query(
         if graph not in allowed_graphs:
             raise QueryError(f"{graph} is not a graph of this dataset")
     dataset_args: dict[str, object] = {}
-    if default_graphs:
+    if default_graphs:  # the protocol's default-graph-uri overrides the query's FROM
         dataset_args["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-    else:
+    elif not (plan.default_graphs or plan.named_graphs):  # no dataset clause: the union
         dataset_args["use_default_graph_as_union"] = True
     if named_graphs:
         dataset_args["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
