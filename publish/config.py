@@ -10,6 +10,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +37,10 @@ class Config:
     query_timeout: float = 5.0
     max_rows: int = 10_000
     sparql_workers: int = 2
+    query_cache: int = 1000
+    sparql_endpoint: str = ""
+    issued: date | None = None
+    dataset_version: str | None = None
 
     @property
     def default_language(self) -> str:
@@ -54,6 +59,10 @@ KEYS: dict[str, tuple[object, str]] = {
     "query_timeout": (5.0, "Seconds a SPARQL query may run on the server; a request may lower it."),
     "max_rows": (10_000, "Rows (or triples) a server query returns at most; a request may lower it."),
     "sparql_workers": (2, "Worker processes answering SPARQL queries in parallel."),
+    "query_cache": (1000, "Answers to repeated SPARQL requests kept in memory; 0 turns the cache off."),
+    "sparql_endpoint": (None, "Public URL of the SPARQL endpoint (catalogue); default <base_iri>sparql."),
+    "issued": (None, "Date the dataset was first published (ISO 8601): the catalogue's dct:issued."),
+    "dataset_version": (None, "Version of the published dataset: the catalogue's dcat:version."),
 }
 
 
@@ -99,6 +108,12 @@ def parse_table(
     timeout = _check_positive("query_timeout", table.get("query_timeout", 5.0), float, problems)
     max_rows = int(_check_positive("max_rows", table.get("max_rows", 10_000), int, problems))
     workers = int(_check_positive("sparql_workers", table.get("sparql_workers", 2), int, problems))
+    cache = table.get("query_cache", 1000)
+    if isinstance(cache, bool) or not isinstance(cache, int) or cache < 0:
+        problems.append(f"Config value 'query_cache': must be a whole number ≥ 0, got {cache!r}")
+    endpoint = _check_endpoint(table.get("sparql_endpoint"), base_iri, problems)
+    issued = _check_date("issued", table.get("issued"), problems)
+    version = _check_text("dataset_version", table.get("dataset_version"), problems)
     if problems:
         raise ConfigError(problems, file=file)
     root = project_dir.resolve()
@@ -114,6 +129,10 @@ def parse_table(
         query_timeout=float(timeout),
         max_rows=max_rows,
         sparql_workers=workers,
+        query_cache=cache if isinstance(cache, int) else 0,
+        sparql_endpoint=endpoint,
+        issued=issued,
+        dataset_version=version,
     )
 
 
@@ -167,6 +186,39 @@ def _check_positive(key: str, value: object, kind: type, problems: list[str]) ->
         problems.append(f"Config value '{key}': must be positive, got {value!r}")
         return 1
     return float(value)
+
+
+def _check_endpoint(value: object, base_iri: str, problems: list[str]) -> str:
+    if value is None:
+        return base_iri + "sparql"
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in str(value):
+        problems.append(f"Config value 'sparql_endpoint': must be an http(s) URL, got {value!r}")
+        return base_iri + "sparql"
+    return str(value)
+
+
+def _check_date(key: str, value: object, problems: list[str]) -> date | None:
+    if value is None:
+        return None
+    if type(value) is date:  # a TOML date; a TOML date-time is a datetime, not a date
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(f"Config value '{key}': must be a date like 2026-11-22, got {value!r}")
+    return None
+
+
+def _check_text(key: str, value: object, problems: list[str]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        problems.append(f"Config value '{key}': must be a non-empty string, got {value!r}")
+        return None
+    return value
 
 
 def _check_epoch(value: str | None, problems: list[str]) -> int | None:

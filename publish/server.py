@@ -9,6 +9,7 @@ outside the dataset), and bounded in time and rows by worker processes.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from .config import Config
 from .errors import QueryError
 from .sparql import GRAPH_FORMATS, RESULT_FORMATS
 from .uris import FORMAT_NAMES, NEGOTIABLE, choose_language, media_type_of, negotiate
-from .workers import Job, QueryPool, QueryTimeoutError
+from .workers import Answer, Job, QueryPool, QueryTimeoutError
 
 _CORS = {"Access-Control-Allow-Origin": "*"}
 _RESULT_TYPES = {media: name for name, media in RESULT_FORMATS.items()}
@@ -76,10 +77,39 @@ class Site:
         return SiteFile(body, media_type_of(relative), etag, mtime)
 
 
+class AnswerCache:
+    """Answers to repeated queries: the site cannot change while it is served, so they stay true.
+
+    Bounded by entry count (``query_cache``; 0 turns it off) and by answer size.
+    """
+
+    largest = 1 << 20
+
+    def __init__(self, entries: int) -> None:
+        self._entries = entries
+        self._answers: OrderedDict[Job, Answer] = OrderedDict()
+
+    def get(self, job: Job) -> Answer | None:
+        """Return the cached answer to an identical request, if any."""
+        answer = self._answers.get(job)
+        if answer is not None:
+            self._answers.move_to_end(job)
+        return answer
+
+    def put(self, job: Job, answer: Answer) -> None:
+        """Remember an answer, dropping the least recently used beyond the bound."""
+        if self._entries <= 0 or len(answer.body) > self.largest:
+            return
+        self._answers[job] = answer
+        if len(self._answers) > self._entries:
+            self._answers.popitem(last=False)
+
+
 def create_app(config: Config, site: Path, *, workers: int | None = None) -> Starlette:
     """Build the ASGI app serving ``site`` for ``config``."""
     files = Site(site)
     pool = QueryPool(site, config.base_iri, size=workers or config.sparql_workers)
+    cache = AnswerCache(config.query_cache)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -90,7 +120,7 @@ def create_app(config: Config, site: Path, *, workers: int | None = None) -> Sta
             await pool.close()
 
     async def sparql(request: Request) -> Response:
-        return await _sparql(request, pool, config, files)
+        return await _sparql(request, pool, cache, config, files)
 
     async def page(request: Request) -> Response:
         return _page(request, files, config)
@@ -186,7 +216,9 @@ def _text(status: int, message: str) -> Response:
 # ---------------------------------------------------------------- the SPARQL endpoint
 
 
-async def _sparql(request: Request, pool: QueryPool, config: Config, files: Site) -> Response:
+async def _sparql(
+    request: Request, pool: QueryPool, cache: AnswerCache, config: Config, files: Site
+) -> Response:
     if request.method == "OPTIONS":
         return Response(
             status_code=204,
@@ -221,8 +253,11 @@ async def _sparql(request: Request, pool: QueryPool, config: Config, files: Site
         tuple(params.get("default-graph-uri", [])),
         tuple(params.get("named-graph-uri", [])),
     )
+    answer = cache.get(job)
     try:
-        answer = await pool.run(job, timeout=limits[0])
+        if answer is None:
+            answer = await pool.run(job, timeout=limits[0])
+            cache.put(job, answer)
     except QueryTimeoutError as exc:
         return _text(503, exc.message)
     except QueryError as exc:

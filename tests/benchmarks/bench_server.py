@@ -1,0 +1,283 @@
+"""Benchmark the SPARQL engines and the server under a bounded load on 127.0.0.1.
+
+Run:  python tests/benchmarks/bench_server.py [--scale 8] [--seconds 10] [--connections 16]
+
+1. Engines: every named query on rdflib's SPARQL and on pyoxigraph (median of repeats).
+2. Load (needs wrk, nginx and the oxigraph server from PyPI): a label lookup over SPARQL and
+   the dereferencing of a resource IRI, against `klyngedata serve`, `oxigraph serve` (same
+   data, same query) and nginx serving the static file; the servers pinned to CPU 0, wrk to
+   CPU 1. Prints Markdown tables; asserts nothing. Every request goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_build import make_project  # noqa: E402
+
+from publish.sparql import bindings, named_queries, select  # noqa: E402
+
+PARAMS = {"designations-active-on": {"date": "2021-06-01"}}
+LOOKUP = "SELECT ?label WHERE { <{area}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def engines(site: Path, base: str, repeat: int) -> None:
+    """Time every named query on both engines."""
+    nquads = gzip.decompress((site / "dataset.nq.gz").read_bytes())
+    store = ox.Store()
+    store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+    triples = ox.serialize(
+        [q.triple for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS)], format=ox.RdfFormat.N_TRIPLES
+    )
+    graph = Graph().parse(data=triples, format="nt")
+    print(f"\n### Engines ({len(graph):,} triples, median of {repeat})\n")
+    print("| named query | rdflib ms | pyoxigraph ms | speed-up |")
+    print("|---|---:|---:|---:|")
+    for name, query in named_queries().items():
+        subs = bindings(query, PARAMS.get(name, {}), base=base)
+        init = {k.value: v for k, v in subs.items()}
+        rdflib_times, oxi_times = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            list(graph.query(query.text, base=base, initBindings={k: _rdflib(v) for k, v in init.items()}))
+            rdflib_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            select(store, query.text, base=base, substitutions=subs)
+            oxi_times.append(time.perf_counter() - started)
+        slow, fast = statistics.median(rdflib_times) * 1000, statistics.median(oxi_times) * 1000
+        print(f"| {name} | {slow:.2f} | {fast:.2f} | {slow / fast:.0f}× |")
+
+
+def _rdflib(term: object) -> object:
+    from rdflib import Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    assert isinstance(term, ox.Literal)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> tuple[float, float, float]:
+    """Run wrk on CPU 1; return (requests/s, p50 ms, p99 ms)."""
+    args = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return rate, _ms(out, "50%"), _ms(out, "99%")
+
+
+def _ms(out: str, label: str) -> float:
+    match = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", out)
+    assert match, out
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def load(project: Path, base: str, seconds: int, connections: int) -> None:
+    """Run the load benchmark on three servers."""
+    for tool in ("wrk", "nginx", "taskset"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            raise SystemExit(f"{tool} is not installed (apt-get install wrk nginx)")
+    oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    site = project / "site"
+    area = base + "id/area/miljoeteknologi"
+    lookup = LOOKUP.replace("{area}", area)
+    processes: list[subprocess.Popen[bytes]] = []
+    rows = []
+    try:
+        ours = free_port()
+        processes.append(
+            subprocess.Popen(
+                [
+                    "taskset",
+                    "-c",
+                    "0",
+                    shutil.which("klyngedata") or "klyngedata",
+                    "serve",
+                    "--port",
+                    str(ours),
+                ],
+                cwd=project,
+                stdout=subprocess.DEVNULL,
+                stderr=(project / "serve.log").open("wb"),
+            )
+        )
+        uncached = free_port()
+        bare = project / "no-cache"  # the same site, served with the answer cache off
+        bare.mkdir()
+        (bare / "pyproject.toml").write_text(
+            f'[tool.klyngedata]\nbase_iri = "{base}"\nquery_cache = 0\n', encoding="utf-8"
+        )
+        command = [shutil.which("klyngedata") or "klyngedata", "serve", "--site", str(site)]
+        processes.append(
+            subprocess.Popen(
+                ["taskset", "-c", "0", *command, "--project", str(bare), "--port", str(uncached)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        theirs = free_port()
+        store = project / "oxigraph-store"
+        subprocess.run(
+            [oxigraph, "load", "--location", str(store), "--file", str(site / "dataset.nq.gz")],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        processes.append(
+            subprocess.Popen(
+                [
+                    "taskset",
+                    "-c",
+                    "0",
+                    oxigraph,
+                    "serve-read-only",
+                    "--location",
+                    str(store),
+                    "--bind",
+                    f"127.0.0.1:{theirs}",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        static = free_port()
+        conf = project / "nginx-bench.conf"
+        conf.write_text(
+            f"worker_processes 1; daemon off; pid {project}/nginx.pid; error_log {project}/nginx-error.log;\n"
+            f"events {{ worker_connections 1024; }}\nhttp {{ access_log off; types {{ text/turtle ttl; }}\n"
+            f"client_body_temp_path {project}; proxy_temp_path {project}; fastcgi_temp_path {project};\n"
+            f"uwsgi_temp_path {project}; scgi_temp_path {project};\n"
+            f"server {{ listen 127.0.0.1:{static}; root {site}; }} }}\n",
+            encoding="utf-8",
+        )
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        processes.append(
+            subprocess.Popen(
+                ["taskset", "-c", "0", nginx, "-c", str(conf)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        ours_url, theirs_url, static_url, bare_url = (
+            f"http://127.0.0.1:{p}" for p in (ours, theirs, static, uncached)
+        )
+        wait_until_up(bare_url + "/dataset.ttl")
+        try:
+            wait_until_up(ours_url + "/dataset.ttl")
+        except SystemExit:
+            print((project / "serve.log").read_text(encoding="utf-8", errors="replace")[-3000:])
+            raise
+        wait_until_up(theirs_url + "/query?" + urllib.parse.urlencode({"query": "ASK {}"}))
+        wait_until_up(static_url + "/dataset.ttl")
+        json_results = {"Accept": "application/sparql-results+json"}
+        cases = [
+            (
+                "SPARQL label lookup",
+                "klyngedata serve",
+                ours_url + "/sparql?" + urllib.parse.urlencode({"query": lookup}),
+                json_results,
+            ),
+            (
+                "SPARQL label lookup",
+                "klyngedata serve, answer cache off",
+                bare_url + "/sparql?" + urllib.parse.urlencode({"query": lookup}),
+                json_results,
+            ),
+            (
+                "SPARQL label lookup",
+                "oxigraph serve",
+                theirs_url + "/query?" + urllib.parse.urlencode({"query": lookup}),
+                json_results,
+            ),
+            (
+                "dereference (Turtle)",
+                "klyngedata serve",
+                ours_url + "/id/area/miljoeteknologi",
+                {"Accept": "text/turtle"},
+            ),
+            (
+                "dereference (Turtle)",
+                "nginx static file",
+                static_url + "/id/area/miljoeteknologi.ttl",
+                {"Accept": "text/turtle"},
+            ),
+        ]
+        for case, server, url, headers in cases:
+            rate, p50, p99 = wrk(url, seconds, connections, headers)
+            rows.append((case, server, rate, p50, p99))
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+    print(f"\n### Load: wrk -t1 -c{connections} -d{seconds}s on CPU 1, server on CPU 0\n")
+    print("| request | server | requests/s | p50 ms | p99 ms |")
+    print("|---|---|---:|---:|---:|")
+    for case, server, rate, p50, p99 in rows:
+        print(f"| {case} | {server} | {rate:,.0f} | {p50:.2f} | {p99:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=8, help="replicate the data N times (8 ≈ 10k triples)")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--engines-only", action="store_true")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o755)  # nginx's worker (user nobody) must read the static site
+        project = make_project(Path(folder) / "project", options.scale)
+        subprocess.run(
+            [shutil.which("klyngedata") or "klyngedata", "build"],
+            cwd=project,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        from publish.config import load_config
+
+        base = load_config(project).base_iri
+        engines(project / "site", base, options.repeat)
+        if not options.engines_only:
+            load(project, base, options.seconds, options.connections)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
