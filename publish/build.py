@@ -19,11 +19,11 @@ from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
 
-from . import exports
+from . import catalog, exports, hosting, html
 from .config import Config
 from .dataset import LoadedDataset, load
 from .errors import BuildError, ValidationFailed
-from .uris import PARTS, Format, Uris
+from .uris import Format, Uris
 from .validate import Report, format_text, validate
 
 MARKER = ".klyngedata-site"
@@ -75,13 +75,11 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
 def plan(dataset: LoadedDataset, config: Config) -> list[Artifact]:
     """Return every file of the site, sorted by path, without touching the disk."""
     artifacts = rdf_artifacts(dataset)
-    artifacts.append(
-        Artifact(
-            PurePosixPath("dataset.nq.gz"),
-            Format.NQUADS_GZ.media_type,
-            exports.nquads_gz(dataset.quads(*PARTS)),
-        )
-    )
+    artifacts += html.page_artifacts(dataset, config)
+    artifacts += hosting.hosting_artifacts(config)
+    # Last: the catalogue states the size and checksum of every other file, and writes the
+    # N-Quads dump (with the catalogue as the graph graph/catalog).
+    artifacts += [Artifact(*file) for file in catalog.site_files(dataset, config, artifacts)]
     paths = [a.path for a in artifacts]
     if len(set(paths)) != len(paths):
         raise BuildError("two published files would share a path; check the IRIs for duplicates")

@@ -46,14 +46,24 @@ def main() -> None:
     "--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True
 )
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
-def validate(project: Path, lang: str, fmt: str, strict: bool) -> None:
-    """Check the data against the SHACL shapes; exit 1 on violations."""
+@click.option("--catalog", is_flag=True, help="Check the built catalogue against DCAT-AP 3.0.1 instead.")
+@_SITE
+def validate(project: Path, lang: str, fmt: str, strict: bool, catalog: bool, site: Path | None) -> None:
+    """Check the data against the SHACL shapes (--catalog: the catalogue); exit 1 on violations."""
     from .config import load_config
     from .dataset import load
     from .validate import format_json, format_text, format_turtle
     from .validate import validate as run
 
     config = load_config(project)
+    if catalog:
+        from .dcatap import check_site, render
+
+        found = check_site(site or config.output)
+        click.echo(render(found, fmt=fmt, lang=lang), nl=False)
+        if not found.conforms or (strict and found.count("Warning", expected=False)):
+            sys.exit(1)
+        return
     dataset = load(config)
     report = run(dataset, lang=lang)
     if fmt == "json":
@@ -84,6 +94,20 @@ def build(project: Path, output: Path | None, lang: str) -> None:
     result = run(config, lang=lang)
     for line in result.summary():
         click.echo(line, err=True)
+
+
+@main.command()
+@_PROJECT
+@click.argument("reference", metavar="SLUG-OR-IRI")
+@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
+def snippet(project: Path, reference: str, lang: str) -> None:
+    """Print the schema.org <script> block for one resource (e.g. area/turisme), ready to paste."""
+    from .config import load_config
+    from .dataset import load
+    from .html import snippet as make
+
+    config = load_config(project)
+    click.echo(make(load(config), config, reference, lang=lang), nl=False)
 
 
 @main.command()
@@ -207,3 +231,42 @@ def serve(
 
     click.echo(f"Serving {root} at http://{host}:{port}/ (SPARQL at /sparql); Ctrl-C stops.", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@main.command()
+@_PROJECT
+@click.option("--endpoint", required=True, metavar="URL", help="The store's SPARQL query endpoint.")
+@click.option(
+    "--store",
+    metavar="URL",
+    help="Its Graph Store endpoint (default: derived for Oxigraph, Fuseki, GraphDB).",
+)
+@click.option("--user", envvar="KLYNGEDATA_PUSH_USER", show_envvar=True, help="User name, if the store asks.")
+@click.option(
+    "--password",
+    envvar="KLYNGEDATA_PUSH_PASSWORD",
+    show_envvar=True,
+    help="Password; set the variable instead.",
+)
+@click.option(
+    "--timeout", default=60.0, show_default=True, type=float, help="Seconds to wait for each answer."
+)
+@_SITE
+def push(
+    project: Path,
+    endpoint: str,
+    store: str | None,
+    user: str | None,
+    password: str | None,
+    timeout: float,
+    site: Path | None,
+) -> None:
+    """Replace each named graph of the build in a SPARQL 1.1 store (Graph Store PUT), then verify counts."""
+    from .config import load_config
+    from .push import push as run
+    from .push import target
+
+    where = target(endpoint, store=store, user=user, password=password, timeout=timeout)
+    config = load_config(project)
+    for step in run(site or config.output, where):
+        click.echo(step.line())

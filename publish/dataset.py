@@ -42,6 +42,9 @@ class LoadedDataset:
     locations: Mapping[str, Location]
     files: tuple[str, ...]
     store: ox.Store
+    # The newest modification time of the input files, whole seconds since the epoch: the date
+    # of the published data when SOURCE_DATE_EPOCH is not set.
+    newest_mtime: int = 0
 
     def quads(self, *parts: str) -> list[ox.Quad]:
         """Return the quads of the given parts (all parts when none is named), in order."""
@@ -61,11 +64,13 @@ def load(config: Config) -> LoadedDataset:
     raw = ox.Dataset()
     locations: dict[str, Location] = {}
     files: list[str] = []
+    mtimes: list[int] = []
     for part in PARTS:
         graph = ox.NamedNode(uris.graph(part))
         for path in _turtle_files(folders[part], part=part, project=config.project_dir):
             shown = _shown(path, config.project_dir)
             files.append(shown)
+            mtimes.append(int(path.stat().st_mtime))
             quads, prefixes = _parse(path, shown=shown, base=uris.base, graph=graph)
             if part == "shapes":
                 quads = [_resolve_namespace(quad, uris.base) for quad in quads]
@@ -80,7 +85,7 @@ def load(config: Config) -> LoadedDataset:
     }
     store = ox.Store()
     store.bulk_extend(quad for quads in parts.values() for quad in quads)
-    return LoadedDataset(uris, parts, locations, tuple(files), store)
+    return LoadedDataset(uris, parts, locations, tuple(files), store, max(mtimes))
 
 
 def _turtle_files(folder: Path, *, part: str, project: Path) -> list[Path]:

@@ -7,7 +7,8 @@
         ├── LoadError              (exit 1) a source file is missing or is not valid Turtle
         ├── ValidationFailed       (exit 1) the data does not conform to the shapes
         ├── QueryError             (exit 1) a SPARQL query is malformed or fails
-        └── BuildError             (exit 1) the site could not be written
+        ├── BuildError             (exit 1) the site could not be written
+        └── PushError              (exit 1) a store refused or lost what `push` sent
 
 Library code raises these; only ``cli.py`` turns them into an exit code and a message on stderr.
 """
@@ -67,3 +68,7 @@ class QueryError(KlyngedataError):
 
 class BuildError(KlyngedataError):
     """The site could not be built or written."""
+
+
+class PushError(KlyngedataError):
+    """A SPARQL store could not be reached, refused a graph, or holds other counts than were sent."""

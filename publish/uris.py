@@ -13,7 +13,6 @@ A slug is made once from the Danish label (see :func:`slugify`) and never change
 
 from __future__ import annotations
 
-import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -163,7 +162,12 @@ class Uris:
         Links between published files are relative, so the site works from any static host
         and from a file:// copy.
         """
-        relative = posixpath.relpath(str(target), start=str(source.parent))
+        folder = source.parent.parts
+        parts = target.parts
+        common = 0
+        while common < min(len(folder), len(parts) - 1) and folder[common] == parts[common]:
+            common += 1
+        relative = "../" * (len(folder) - common) + "/".join(parts[common:])
         return relative + (f"#{fragment}" if fragment else "")
 
     def url(self, path: PurePosixPath | str) -> str:

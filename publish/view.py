@@ -86,10 +86,12 @@ class Graph:
         self.out: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         self.inc: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for triple in sorted(triples, key=str):
-            subject = _key(triple.subject)
-            self.out[subject][triple.predicate.value].append(triple.object)
-            if isinstance(triple.object, ox.NamedNode):
-                self.inc[triple.object.value][triple.predicate.value].append(subject)
+            subject, obj = node_key(triple.subject), triple.object
+            if isinstance(obj, ox.Triple):
+                continue  # RDF-star: not used by klyngedata
+            self.out[subject][triple.predicate.value].append(obj)
+            if isinstance(obj, ox.NamedNode):
+                self.inc[obj.value][triple.predicate.value].append(subject)
         self.prefixes = uris.prefixes()
 
     def objects(self, subject: str, predicate: str) -> list[Term]:
@@ -126,7 +128,7 @@ class Graph:
         best = iri
         for name, namespace in self.prefixes.items():
             if iri.startswith(namespace) and len(iri) - len(namespace) + len(name) + 1 < len(best):
-                best = f"{name}:{iri[len(namespace):]}"
+                best = f"{name}:{iri[len(namespace) :]}"
         return best
 
     def literal(self, subject: str, predicate: str, lang: str) -> Text | None:
@@ -235,9 +237,11 @@ class View:
         parts = value.split("T")[0].split("-")
         months = self.text["months"]
         if len(parts) == 3:
-            return self.text["date_day"].format(day=int(parts[2]), month=months[int(parts[1]) - 1], year=parts[0])
+            return str(self.text["date_day"]).format(
+                day=int(parts[2]), month=months[int(parts[1]) - 1], year=parts[0]
+            )
         if len(parts) == 2:
-            return self.text["date_month"].format(month=months[int(parts[1]) - 1], year=parts[0])
+            return str(self.text["date_month"]).format(month=months[int(parts[1]) - 1], year=parts[0])
         return value
 
     def period(self, designation: str) -> str:
@@ -246,8 +250,8 @@ class View:
         end = self.graph.objects(designation, self.graph.expand("kd:endDate"))
         begin = self.date(start[0].value) if start else "?"
         if end:
-            return self.text["period_ended"].format(start=begin, end=self.date(end[0].value))
-        return self.text["period_open"].format(start=begin)
+            return str(self.text["period_ended"]).format(start=begin, end=self.date(end[0].value))
+        return str(self.text["period_open"]).format(start=begin)
 
     def property_label(self, predicate: str) -> str:
         """Return the label of a property: the ontology's, else our texts', else its CURIE."""
@@ -303,7 +307,6 @@ class View:
         return sorted(links, key=lambda link: (link.lang is not None, link.label))
 
 
-def _key(term: object) -> str:
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    return f"_:{term}"
+def node_key(term: object) -> str:
+    """Return the index key of a term: an IRI, or the blank node as `_:id`."""
+    return term.value if isinstance(term, ox.NamedNode) else str(term)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -133,6 +134,8 @@ class QueryPool:
                 await asyncio.wait_for(asyncio.shield(ready), timeout)
             finally:
                 loop.remove_reader(worker.connection.fileno())
+            # uvloop's add_reader makes the pipe non-blocking; a large answer needs blocking reads.
+            os.set_blocking(worker.connection.fileno(), True)
             reply = worker.connection.recv()
         except (TimeoutError, EOFError, OSError, asyncio.CancelledError) as exc:
             self._replace(worker)

@@ -205,12 +205,13 @@ def test_dump_graphs_match_the_documents(stem: str, parts: tuple[str, ...], buil
     assert_isomorphic(expected, read_dump(built_site, *parts), f"dump graphs {parts}")
 
 
-def test_dump_has_exactly_the_three_named_graphs(built_site: Path) -> None:
+def test_dump_has_exactly_the_four_named_graphs(built_site: Path) -> None:
     quads = ox.parse(
         gzip.decompress((built_site / "dataset.nq.gz").read_bytes()), format=ox.RdfFormat.N_QUADS
     )
     names = {quad.graph_name for quad in quads}
-    assert names == {ox.NamedNode(str(iri)) for iri in GRAPHS.values()}
+    catalog = ox.NamedNode(f"{BASE}graph/catalog")  # the DCAT-AP catalogue (tests/test_catalog.py)
+    assert names == {ox.NamedNode(str(iri)) for iri in GRAPHS.values()} | {catalog}
 
 
 def test_context_expands_every_prefix_the_data_declares(built_site: Path, project: Path) -> None:

@@ -1,0 +1,376 @@
+"""The DCAT-AP 3.0.1 catalogue of the site, and the files made with it (dump, VoID, service description).
+
+Data portals (data.europa.eu, Datavejviser) find the dataset only through the catalogue they
+harvest, so it must describe the files exactly as they are published: the catalogue is made last,
+from the bytes of every other file (sizes and SHA-256 checksums), and checked against the
+official DCAT-AP 3.0.1 shapes before anything is written (``dcatap.py``).
+
+The hand-written part (titles, descriptions, keywords, themes, coverage, licence) lives in
+``metadata/catalog.ttl``; the names of the publisher and of the contact point are copied from the
+data; everything else is computed here (VoID and the service description in ``void.py``).
+Everything is a pure function of its arguments.
+
+The dump and the catalogue refer to each other: ``dataset.nq.gz`` holds the catalogue as the named
+graph ``graph/catalog``, and the catalogue describes ``dataset.nq.gz``. A file cannot hold its own
+checksum, so the catalogue graph inside the dump leaves out exactly the byte size and checksum of
+the dump's own distribution; ``catalog.ttl``/``.rdf``/``.jsonld`` carry all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import PurePosixPath
+from typing import NamedTuple, Protocol
+
+import pyoxigraph as ox
+
+from . import exports
+from .config import Config
+from .dataset import LoadedDataset
+from .uris import PARTS, Format, Uris
+from .void import RDF, VOID, VOID_PATH, service_description, triple, typed, void_document, void_triples
+
+CATALOG_PART = "catalog"
+CATALOG_FILES = tuple(PurePosixPath(f"catalog.{suffix}") for suffix in ("ttl", "rdf", "jsonld"))
+SERVICE_DESCRIPTION_PATH = PurePosixPath("sparql-service-description.ttl")
+DUMP_PATH = PurePosixPath("dataset.nq.gz")
+
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+SPDX = "http://spdx.org/rdf/terms#"
+DCATAP = "http://data.europa.eu/r5r/"
+EU = "http://publications.europa.eu/resource/authority/"
+IANA = "https://www.iana.org/assignments/media-types/"
+
+# Written in the catalogue's Turtle besides our usual prefixes (only those used are written).
+EXTRA_PREFIXES: dict[str, str] = {
+    "dcatap": DCATAP,
+    "spdx": SPDX,
+    "void": VOID,
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "geo": "http://www.opengis.net/ont/geosparql#",
+    "theme": EU + "data-theme/",
+    "filetype": EU + "file-type/",
+    "language": EU + "language/",
+    "country": EU + "country/",
+    "frequency": EU + "frequency/",
+    "licence": EU + "licence/",
+    "access": EU + "access-right/",
+    "availability": EU + "planned-availability/",
+    "publishertype": "http://purl.org/adms/publishertype/",
+    "licencetype": "http://purl.org/adms/licencetype/",
+}
+
+
+class Planned(Protocol):
+    """A file already planned for the site (build.Artifact)."""
+
+    @property
+    def path(self) -> PurePosixPath: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+
+class SiteFile(NamedTuple):
+    """A file this module adds to the site: path, media type, bytes (the fields of build.Artifact)."""
+
+    path: PurePosixPath
+    media_type: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """One published format of the dataset: the file, and how DCAT-AP names its format."""
+
+    fmt: Format
+    file_type: str  # code in the EU file-type table
+    name: str
+    compressed: bool = False
+
+    @property
+    def path(self) -> PurePosixPath:
+        """Return the site path of the dataset in this format."""
+        return PurePosixPath(f"dataset.{self.fmt.suffix}")
+
+
+DOWNLOADS = (
+    Download(Format.TURTLE, "RDF_TURTLE", "Turtle"),
+    Download(Format.JSONLD, "JSON_LD", "JSON-LD"),
+    Download(Format.NTRIPLES, "RDF_N_TRIPLES", "N-Triples"),
+    Download(Format.RDFXML, "RDF_XML", "RDF/XML"),
+    Download(Format.NQUADS_GZ, "RDF_N_QUADS", "N-Quads (gzip)", compressed=True),
+)
+_FEATURES = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF_XML", "nq.gz": "N-Quads"}
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """What a harvester can check of a downloaded file."""
+
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, body: bytes) -> FileFacts:
+        """Return the size and SHA-256 of some bytes."""
+        return cls(len(body), hashlib.sha256(body).hexdigest())
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def catalog_prefixes(uris: Uris) -> dict[str, str]:
+    """Return the prefixes the catalogue's Turtle may use."""
+    return {**uris.prefixes(), **EXTRA_PREFIXES}
+
+
+def sparql_endpoint(config: Config) -> str:
+    """Return the SPARQL endpoint's address: the ``sparql_endpoint`` setting, else <base>sparql."""
+    return config.sparql_endpoint or config.base_iri + "sparql"
+
+
+def modified_at(config: Config, dataset: LoadedDataset) -> datetime:
+    """Return when the published data last changed: SOURCE_DATE_EPOCH, else the newest input file."""
+    epoch = config.source_date_epoch if config.source_date_epoch is not None else dataset.newest_mtime
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+# ---------------------------------------------------------------- the site's files
+
+
+def site_files(dataset: LoadedDataset, config: Config, planned: Iterable[Planned]) -> list[SiteFile]:
+    """Return the dump (with the catalogue graph), catalog.ttl/.rdf/.jsonld, VoID and service description.
+
+    ``planned`` are the site's other files: the catalogue states their sizes and checksums. The
+    catalogue is checked against the official DCAT-AP 3.0.1 shapes; a violation raises
+    ValidationFailed and nothing is published.
+    """
+    from .dcatap import require_conformance  # pySHACL is costly to import
+
+    uris = dataset.uris
+    planned_bodies = {item.path: item.body for item in planned}
+    files = {path: FileFacts.of(body) for path, body in planned_bodies.items()}
+    in_dump = catalog_triples(dataset, config, files)
+    graph = _n(uris.graph(CATALOG_PART))
+    dump = exports.nquads_gz(
+        [*dataset.quads(*PARTS), *(ox.Quad(t.subject, t.predicate, t.object, graph) for t in in_dump)]
+    )
+    triples = catalog_triples(dataset, config, {**files, DUMP_PATH: FileFacts.of(dump)})
+    require_conformance(triples, where="the catalogue (catalog.ttl)")
+    prefixes = catalog_prefixes(uris)
+    context = json.loads(planned_bodies[PurePosixPath("context.jsonld")])
+    ttl, rdf, jsonld = CATALOG_FILES
+    return [
+        SiteFile(DUMP_PATH, Format.NQUADS_GZ.media_type, dump),
+        SiteFile(ttl, Format.TURTLE.media_type, exports.turtle(triples, prefixes)),
+        SiteFile(rdf, Format.RDFXML.media_type, _rdfxml(triples, prefixes)),
+        SiteFile(jsonld, Format.JSONLD.media_type, exports.jsonld(triples, context, uris.context)),
+        SiteFile(VOID_PATH, Format.TURTLE.media_type, exports.turtle(void_document(triples, uris), prefixes)),
+        SiteFile(
+            SERVICE_DESCRIPTION_PATH,
+            Format.TURTLE.media_type,
+            exports.turtle(
+                service_description(
+                    dataset, endpoint=sparql_endpoint(config), extra_graphs={CATALOG_PART: in_dump}
+                ),
+                prefixes,
+            ),
+        ),
+    ]
+
+
+def _rdfxml(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> bytes:
+    """Serialise as RDF/XML with our prefixes (CKAN's harvester and many others read RDF/XML)."""
+    ordered = sorted(set(triples), key=str)
+    chosen = exports.used_prefixes(ordered, prefixes)
+    return ox.serialize(ordered, format=ox.RdfFormat.RDF_XML, prefixes=chosen) or b""
+
+
+# ---------------------------------------------------------------- the catalogue graph
+
+
+def template(uris: Uris) -> list[ox.Triple]:
+    """Return the hand-written part of the catalogue (metadata/catalog.ttl) resolved against the base."""
+    body = (resources.files("publish") / "metadata" / "catalog.ttl").read_bytes()
+    return [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE, base_iri=uris.base)]
+
+
+def eu_concepts() -> list[ox.Triple]:
+    """Return the used concepts of the EU tables and ADMS lists (types, schemes, da/en labels)."""
+    body = (resources.files("publish") / "vocab" / "eu-nal" / "used-concepts.ttl").read_bytes()
+    return [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)]
+
+
+def catalog_triples(
+    dataset: LoadedDataset, config: Config, files: Mapping[PurePosixPath, FileFacts]
+) -> list[ox.Triple]:
+    """Return the catalogue graph: catalogue, dataset, distributions, service, agents and VoID.
+
+    Only the distributions whose file is among ``files`` are described; one whose facts are
+    missing from ``files`` (the dump, while the dump itself is being made) is described
+    without byte size and checksum.
+    """
+    uris = dataset.uris
+    base = uris.base
+    written = template(uris)
+    modified = typed(modified_at(config, dataset).strftime("%Y-%m-%dT%H:%M:%SZ"), "dateTime")
+    catalog, ds, service = base + "catalog", base + "dataset", base + "sparql"
+    triples = [
+        *written,
+        triple(catalog, DCT + "modified", modified),
+        triple(ds, DCT + "modified", modified),
+        triple(catalog, FOAF + "homepage", base),
+        triple(base, RDF + "type", FOAF + "Document"),
+        triple(catalog, DCAT + "dataset", ds),
+        triple(catalog, DCAT + "service", service),
+        triple(ds, DCT + "identifier", ox.Literal(ds)),
+        triple(service, DCAT + "endpointURL", sparql_endpoint(config)),
+        triple(service, DCAT + "endpointDescription", uris.url(SERVICE_DESCRIPTION_PATH)),
+        triple(service, DCAT + "servesDataset", ds),
+    ]
+    if config.issued is not None:
+        issued = typed(config.issued.isoformat(), "date")
+        triples += [triple(catalog, DCT + "issued", issued), triple(ds, DCT + "issued", issued)]
+    if config.dataset_version is not None:
+        triples.append(triple(ds, DCAT + "version", ox.Literal(config.dataset_version)))
+    for lang in ("da", "en"):
+        page = uris.url(uris.page_path("dataset", lang))
+        triples += [triple(ds, DCAT + "landingPage", page), triple(page, RDF + "type", FOAF + "Document")]
+    for download in DOWNLOADS:
+        if download.path in files or download.path == DUMP_PATH:
+            triples += distribution(uris, download, files.get(download.path))
+    triples += _from_data(dataset, written)
+    triples += _concepts(triples)
+    triples += void_triples(
+        dataset,
+        endpoint=sparql_endpoint(config),
+        dumps=[uris.url(d.path) for d in DOWNLOADS if not d.compressed and d.path in files],
+        features=[_FEATURES[d.fmt.suffix] for d in DOWNLOADS if d.path in files or d.path == DUMP_PATH],
+    )
+    return sorted(set(triples), key=str)
+
+
+def distribution(uris: Uris, download: Download, facts: FileFacts | None) -> list[ox.Triple]:
+    """Return one distribution of the dataset: the file, its format, licence, size and checksum."""
+    node = f"{uris.base}catalog#dataset-{download.fmt.suffix.replace('.', '-')}"
+    url = uris.url(download.path)
+    media = IANA + download.fmt.media_type
+    file_type = f"{EU}file-type/{download.file_type}"
+    danish, english = _distribution_texts(download)
+    triples = [
+        triple(node, RDF + "type", DCAT + "Distribution"),
+        triple(uris.base + "dataset", DCAT + "distribution", node),
+        triple(node, DCT + "title", ox.Literal(danish[0], language="da")),
+        triple(node, DCT + "title", ox.Literal(english[0], language="en")),
+        triple(node, DCT + "description", ox.Literal(danish[1], language="da")),
+        triple(node, DCT + "description", ox.Literal(english[1], language="en")),
+        triple(node, DCAT + "downloadURL", url),
+        triple(node, DCAT + "accessURL", url),
+        triple(node, DCAT + "mediaType", media),
+        triple(media, RDF + "type", DCT + "MediaType"),
+        triple(node, DCT + "format", file_type),
+        triple(file_type, RDF + "type", DCT + "MediaTypeOrExtent"),
+        triple(node, DCT + "license", EU + "licence/CC_BY_4_0"),
+        triple(node, DCT + "rights", uris.base + "catalog#rights"),
+        triple(node, DCATAP + "availability", EU + "planned-availability/STABLE"),
+        triple(node, DCT + "conformsTo", uris.ontology),
+    ]
+    if download.compressed:
+        gzip = IANA + "application/gzip"
+        triples += [
+            triple(node, DCAT + "compressFormat", gzip),
+            triple(gzip, RDF + "type", DCT + "MediaType"),
+        ]
+    if facts is not None:
+        checksum = node + "-checksum"
+        algorithm = SPDX + "checksumAlgorithm_sha256"
+        triples += [
+            triple(node, DCAT + "byteSize", typed(str(facts.size), "nonNegativeInteger")),
+            triple(node, SPDX + "checksum", checksum),
+            triple(checksum, RDF + "type", SPDX + "Checksum"),
+            triple(checksum, SPDX + "algorithm", algorithm),
+            triple(checksum, SPDX + "checksumValue", typed(facts.sha256, "hexBinary")),
+            triple(algorithm, RDF + "type", SPDX + "ChecksumAlgorithm"),
+        ]
+    return triples
+
+
+def _distribution_texts(download: Download) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Return ((title, description) in Danish, in English) of a distribution."""
+    if download.compressed:
+        return (
+            (
+                f"Hele udgivelsen som {download.name}",
+                "Ontologien, dataene, SHACL-reglerne og dette katalog, hver i sin navngivne graf "
+                "(graph/ontology, graph/data, graph/shapes, graph/catalog), gzip-komprimeret; "
+                "kan indlæses i enhver SPARQL 1.1-database.",
+            ),
+            (
+                f"The whole publication as {download.name}",
+                "The ontology, the data, the SHACL shapes and this catalogue, each in a named graph "
+                "(graph/ontology, graph/data, graph/shapes, graph/catalog), gzip-compressed; "
+                "loads into any SPARQL 1.1 store.",
+            ),
+        )
+    return (
+        (f"Datasættet som {download.name}", f"Ontologien og dataene i én graf, som {download.name}."),
+        (f"The dataset as {download.name}", f"The ontology and the data in one graph, as {download.name}."),
+    )
+
+
+def _from_data(dataset: LoadedDataset, written: Sequence[ox.Triple]) -> list[ox.Triple]:
+    """Copy from the data what a harvester needs of the agents and contact points the template names.
+
+    The publisher's foaf:name is its skos:prefLabel; a contact point keeps its vCard name, URL
+    and type; an ontology or shapes document used as a standard gets its title.
+    """
+    data = dataset.triples("ontology", "data", "shapes")
+    publishers = {t.object for t in written if t.predicate.value == DCT + "publisher"}
+    contacts = {t.object for t in written if t.predicate.value == DCAT + "contactPoint"}
+    standards = {t.object for t in written if t.predicate.value == DCT + "conformsTo"}
+    copied = []
+    for fact in data:
+        subject, predicate = fact.subject, fact.predicate.value
+        if subject in publishers and predicate == SKOS + "prefLabel":
+            copied.append(ox.Triple(subject, _n(FOAF + "name"), fact.object))
+        elif subject in contacts and predicate in (VCARD + "fn", VCARD + "hasURL", RDF + "type"):
+            copied.append(fact)
+        elif subject in standards and predicate in (DCT + "title", RDFS + "label"):
+            copied.append(ox.Triple(subject, _n(DCT + "title"), fact.object))
+    return copied
+
+
+def _concepts(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
+    """State, for the EU-table concepts the catalogue uses as categories, their class and labels.
+
+    DCAT-AP 3.0.1 wants themes, agent and licence types and availabilities to be skos:Concept
+    with a skos:prefLabel, and a theme taxonomy to be a skos:ConceptScheme with a dct:title;
+    the labels are the official ones. Scheme membership is left to the tables themselves (the
+    controlled-vocabulary check adds them).
+    """
+    as_concept = {DCAT + "theme", DCT + "type", DCATAP + "availability"}
+    concepts = {t.object for t in triples if t.predicate.value in as_concept}
+    schemes = {t.object for t in triples if t.predicate.value == DCAT + "themeTaxonomy"}
+    stated = []
+    for fact in eu_concepts():
+        if fact.subject in concepts and fact.predicate.value == SKOS + "prefLabel":
+            stated += [fact, ox.Triple(fact.subject, _n(RDF + "type"), _n(SKOS + "Concept"))]
+        elif fact.subject in schemes and fact.predicate.value == SKOS + "prefLabel":
+            stated += [
+                ox.Triple(fact.subject, _n(DCT + "title"), fact.object),
+                ox.Triple(fact.subject, _n(RDF + "type"), _n(SKOS + "ConceptScheme")),
+            ]
+    return stated

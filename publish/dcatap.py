@@ -1,0 +1,377 @@
+"""Check a catalogue against the official DCAT-AP 3.0.1 shapes, offline, and report in plain words.
+
+Two checks, as the EU's DCAT-AP validator combines the official files (``vocab/dcat-ap-3.0.1``,
+copied unchanged from SEMICeu/DCAT-AP release 3.0.1):
+
+1. **DCAT-AP 3.0.1 "Full"**: ``shapes.ttl`` (mandatory properties, cardinalities, node kinds),
+   ``range.ttl`` (classes of the values), ``shapes_recommended.ttl`` (a warning for every missing
+   recommended property: data.europa.eu's quality score counts them) and ``deprecateduris.ttl``,
+   run on the catalogue alone, without inference.
+2. **Controlled vocabularies**: ``mdr-vocabularies.shape.ttl`` run on the catalogue plus the used
+   concepts of the EU authority tables (``vocab/eu-nal/used-concepts.ttl``, extracted from the
+   official tables), so a value passes only if the table itself lists it in its scheme.
+
+One erratum is applied to the second check, in memory: the official rule for checksum
+algorithms requires IRIs that start with ``https://spdx.org/rdf/terms``, but SPDX's algorithm
+IRIs are ``http://spdx.org/rdf/terms#checksumAlgorithm_…`` (DCAT-AP's own examples and earlier
+releases use them); the rule is widened to ``^https?://spdx.org/rdf/terms``.
+
+Expected warnings of the second check: DCAT-AP suggests the EU corporate-body table for
+publishers, "for European institutions and a small set of international organisations"; a
+national authority such as the Danish Board of Business Development is not in it, so the rule
+warns about every ``dct:publisher``. These are reported, and marked as expected.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from .errors import LoadError, UsageError, ValidationFailed
+from .validate import to_rdflib
+
+FULL_SET = ("shapes.ttl", "range.ttl", "shapes_recommended.ttl", "deprecateduris.ttl")
+VOCABULARY_SET = ("mdr-vocabularies.shape.ttl",)
+CHECKS = ("dcat-ap", "vocabularies")
+_R5R = "http://data.europa.eu/r5r#"
+_SPDX_PATTERN = ("^https://spdx.org/rdf/terms", "^https?://spdx.org/rdf/terms")
+_CORPORATE_BODY = URIRef(_R5R + "CorporateBodyRestriction")
+_DCT_PUBLISHER = URIRef("http://purl.org/dc/terms/publisher")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogFinding:
+    """One result of a check, in plain words."""
+
+    check: str
+    severity: str
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    message_da: str
+    expected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogReport:
+    """The findings of both checks."""
+
+    findings: tuple[CatalogFinding, ...]
+
+    def count(self, severity: str, check: str | None = None, *, expected: bool | None = None) -> int:
+        """Count findings of one severity (in one check; expected ones or not)."""
+        return sum(
+            1
+            for f in self.findings
+            if f.severity == severity
+            and (check is None or f.check == check)
+            and (expected is None or f.expected == expected)
+        )
+
+    @property
+    def conforms(self) -> bool:
+        """Tell whether neither check found a violation."""
+        return self.count("Violation") == 0
+
+
+def shapes_graph(names: Iterable[str]) -> Graph:
+    """Return the official shapes files merged into one new graph."""
+    graph = Graph(bind_namespaces="none")
+    for name in names:
+        graph += _official(name)
+    return graph
+
+
+@functools.cache
+def _official(name: str) -> Graph:
+    body = (resources.files("publish") / "vocab" / "dcat-ap-3.0.1" / name).read_bytes()
+    return Graph(bind_namespaces="none").parse(data=body, format="turtle")
+
+
+@functools.lru_cache(maxsize=1)
+def _table_concepts() -> Graph:
+    body = (resources.files("publish") / "vocab" / "eu-nal" / "used-concepts.ttl").read_bytes()
+    return Graph(bind_namespaces="none").parse(data=body, format="turtle")
+
+
+def vocabulary_shapes() -> Graph:
+    """Return the official controlled-vocabulary shapes with the checksum-algorithm erratum applied."""
+    graph = shapes_graph(VOCABULARY_SET)
+    wrong, right = (Literal(p) for p in _SPDX_PATTERN)
+    subjects = list(graph.subjects(SH.pattern, wrong))
+    if subjects != [URIRef(_R5R + "ChecksumAlgorithmRestriction")]:
+        raise ValidationFailed("the packaged mdr-vocabularies.shape.ttl changed: review the erratum")
+    graph.remove((subjects[0], SH.pattern, wrong))
+    graph.add((subjects[0], SH.pattern, right))
+    return graph
+
+
+def check_catalog(triples: Iterable[ox.Triple]) -> CatalogReport:
+    """Run both checks on a catalogue graph and return the findings."""
+    catalog = to_rdflib(triples)
+    with_tables = Graph(bind_namespaces="none")
+    with_tables += catalog
+    with_tables += _table_concepts()
+    findings = [
+        *_run("dcat-ap", catalog, shapes_graph(FULL_SET)),
+        *_run("vocabularies", with_tables, vocabulary_shapes()),
+    ]
+    findings.sort(key=lambda f: (f.check, f.severity != "Violation", f.focus, f.path or "", f.value or ""))
+    return CatalogReport(tuple(findings))
+
+
+def check_site(site: Path) -> CatalogReport:
+    """Check the catalogue a build wrote into ``site`` (catalog.ttl)."""
+    path = site / "catalog.ttl"
+    if not path.is_file():
+        raise LoadError("no catalogue here; run `klyngedata build` first", file=str(path))
+    try:
+        triples = [q.triple for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE)]
+    except SyntaxError as exc:
+        raise LoadError(f"invalid Turtle: {exc.msg}", file=str(path), line=exc.lineno) from None
+    return check_catalog(triples)
+
+
+def require_conformance(triples: Iterable[ox.Triple], *, where: str) -> None:
+    """Raise ValidationFailed, listing the violations, unless the catalogue conforms."""
+    report = check_catalog(triples)
+    if not report.conforms:
+        raise ValidationFailed(
+            f"{where} does not conform to DCAT-AP 3.0.1; nothing was published.\n"
+            + format_text(report, lang="en")
+        )
+
+
+def _run(check: str, data: Graph, shapes: Graph) -> list[CatalogFinding]:
+    from pyshacl import validate as shacl_validate  # costly import: only when checking
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pySHACL warns about the official files' sh:shape typos
+        _, results, _ = shacl_validate(
+            data,
+            shacl_graph=shapes,
+            ont_graph=None,
+            inference="none",
+            abort_on_first=False,
+            allow_infos=True,
+            allow_warnings=True,
+            meta_shacl=False,
+            advanced=False,
+            do_owl_imports=False,
+            js=False,
+        )
+    # Only the report's own results: pySHACL also types the details of a failed sh:node as
+    # results, with the inner shape's severity, though the rule that fails is the outer one.
+    top = [
+        r
+        for report in results.subjects(RDF.type, SH.ValidationReport)
+        for r in results.objects(report, SH.result)
+    ]
+    return [_finding(check, result, results, shapes) for result in top]
+
+
+def _finding(check: str, result: Node, results: Graph, shapes: Graph) -> CatalogFinding:
+    severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
+    focus = results.value(result, SH.focusNode)
+    path = results.value(result, SH.resultPath)
+    value = results.value(result, SH.value)
+    shape = results.value(result, SH.sourceShape)
+    nodes = set(shapes.objects(shape, SH.node)) if shape is not None else set()
+    expected = check == "vocabularies" and path == _DCT_PUBLISHER and _CORPORATE_BODY in nodes
+    danish, english = _explain(severity, path, value, shape, shapes, results, result)
+    if expected:
+        danish += (
+            " Forventet: udgiveren er en national myndighed, som EU's tabel over organer ikke har"
+            " (DCAT-AP: brug den til EU-institutioner, ellers nationale ordforråd)."
+        )
+        english += (
+            " Expected: the publisher is a national authority, which the EU corporate-body table"
+            " does not list (DCAT-AP: use it for EU institutions, national vocabularies otherwise)."
+        )
+    return CatalogFinding(
+        check=check,
+        severity=severity,
+        focus=str(focus),
+        path=None if path is None else _short(path),
+        value=None if value is None else _short(value),
+        message=english,
+        message_da=danish,
+        expected=expected,
+    )
+
+
+def _explain(
+    severity: str,
+    path: Node | None,
+    value: Node | None,
+    shape: Node | None,
+    shapes: Graph,
+    results: Graph,
+    result: Node,
+) -> tuple[str, str]:
+    """Say what is wrong and what to do, in Danish and in English."""
+    component = str(results.value(result, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
+    prop, val = (_short(path) if path is not None else "?"), _short(value)
+    if component == "MinCountConstraintComponent":
+        level = ("kræver", "requires") if severity == "Violation" else ("anbefaler", "recommends")
+        return (
+            f"{prop} mangler; DCAT-AP {level[0]} den: tilføj den.",
+            f"{prop} is missing; DCAT-AP {level[1]} it: add it.",
+        )
+    if component == "MaxCountConstraintComponent":
+        limit = shapes.value(shape, SH.maxCount)
+        return (
+            f"{prop} har flere værdier, end DCAT-AP tillader ({limit}): behold én.",
+            f"{prop} has more values than DCAT-AP allows ({limit}): keep one.",
+        )
+    if component == "ClassConstraintComponent":
+        cls = _short(shapes.value(shape, SH["class"]))
+        return (
+            f"værdien {val} af {prop} er ikke angivet som {cls}: tilføj '{val} a {cls}' "
+            "(reglerne bruger ingen inferens).",
+            f"the value {val} of {prop} is not stated to be a {cls}: add '{val} a {cls}' "
+            "(the shapes use no inference).",
+        )
+    if component == "DatatypeConstraintComponent":
+        datatype = _short(shapes.value(shape, SH.datatype))
+        return (f"{prop} skal skrives med datatypen {datatype}.", f"{prop} must be typed {datatype}.")
+    if component == "NodeKindConstraintComponent":
+        kind = _short(shapes.value(shape, SH.nodeKind))
+        return (
+            f"{prop} har en værdi af forkert art ({kind}).",
+            f"{prop} has a value of the wrong kind ({kind}).",
+        )
+    rule = str(shapes.value(shape, SH.description) or results.value(result, SH.resultMessage) or "")
+    return (
+        f"værdien {val} af {prop} bryder en officiel regel: {rule}",
+        f"the value {val} of {prop} fails an official rule: {rule}",
+    )
+
+
+_SHORT = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf:",
+    "http://www.w3.org/2000/01/rdf-schema#": "rdfs:",
+    "http://www.w3.org/2001/XMLSchema#": "xsd:",
+    "http://www.w3.org/2004/02/skos/core#": "skos:",
+    "http://purl.org/dc/terms/": "dct:",
+    "http://www.w3.org/ns/dcat#": "dcat:",
+    "http://xmlns.com/foaf/0.1/": "foaf:",
+    "http://www.w3.org/2006/vcard/ns#": "vcard:",
+    "http://spdx.org/rdf/terms#": "spdx:",
+    "http://data.europa.eu/r5r/": "dcatap:",
+    "http://www.w3.org/ns/shacl#": "sh:",
+    "http://www.w3.org/ns/adms#": "adms:",
+}
+
+
+def _short(term: Node | None) -> str:
+    if isinstance(term, URIRef):
+        for namespace, prefix in _SHORT.items():
+            if str(term).startswith(namespace):
+                return prefix + str(term)[len(namespace) :]
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        return f'"{term}"'
+    if isinstance(term, BNode):
+        return "[…]"
+    return str(term)
+
+
+_WORDS = {
+    "da": {
+        "dcat-ap": "DCAT-AP 3.0.1 (Full)",
+        "vocabularies": "DCAT-AP 3.0.1, kontrollerede ordforråd",
+        "one Violation": "Fejl",
+        "one Warning": "Advarsel",
+        "Violation": "fejl",
+        "Warning": "advarsler",
+        "Info": "oplysninger",
+        "expected": "forventet",
+        "clean": "ingen fejl og ingen advarsler",
+        "ok": "Kataloget overholder DCAT-AP 3.0.1.",
+        "bad": "Kataloget overholder ikke DCAT-AP 3.0.1.",
+    },
+    "en": {
+        "dcat-ap": "DCAT-AP 3.0.1 (Full)",
+        "vocabularies": "DCAT-AP 3.0.1 controlled vocabularies",
+        "one Violation": "Violation",
+        "one Warning": "Warning",
+        "Violation": "violations",
+        "Warning": "warnings",
+        "Info": "information",
+        "expected": "expected",
+        "clean": "no violations and no warnings",
+        "ok": "The catalogue conforms to DCAT-AP 3.0.1.",
+        "bad": "The catalogue does not conform to DCAT-AP 3.0.1.",
+    },
+}
+
+
+def format_text(report: CatalogReport, *, lang: str) -> str:
+    """Render the report: per check, the counts, then every finding with resource, property and advice."""
+    words = _WORDS["da" if lang == "da" else "en"]
+    lines: list[str] = []
+    for check in CHECKS:
+        title = words[check]
+        found = [f for f in report.findings if f.check == check]
+        counts = [
+            f"{report.count(sev, check)} {words[sev]}"
+            + (
+                f" ({report.count(sev, check, expected=True)} {words['expected']})"
+                if sev == "Warning"
+                else ""
+            )
+            for sev in ("Violation", "Warning")
+        ]
+        lines.append(f"{title}: {', '.join(counts) if found else words['clean']}")
+        for finding in found:
+            mark = f" [{words['expected']}]" if finding.expected else ""
+            lines.append(
+                f"  {words.get('one ' + finding.severity, finding.severity)}{mark}: <{finding.focus}>"
+            )
+            lines.append(f"    {finding.message_da if lang == 'da' else finding.message}")
+    lines.append(words["ok"] if report.conforms else words["bad"])
+    return "\n".join(lines) + "\n"
+
+
+def format_json(report: CatalogReport) -> dict[str, object]:
+    """Return the report as a JSON-ready object."""
+    return {
+        "conforms": report.conforms,
+        "violations": report.count("Violation"),
+        "warnings": report.count("Warning"),
+        "expected_warnings": report.count("Warning", expected=True),
+        "results": [
+            {
+                "check": f.check,
+                "severity": f.severity,
+                "focus": f.focus,
+                "path": f.path,
+                "value": f.value,
+                "message": f.message,
+                "message_da": f.message_da,
+                "expected": f.expected,
+            }
+            for f in report.findings
+        ],
+    }
+
+
+def render(report: CatalogReport, *, fmt: str, lang: str) -> str:
+    """Render the report as text or JSON (the formats of ``klyngedata validate --catalog``)."""
+    if fmt == "json":
+        return json.dumps(format_json(report), ensure_ascii=False, indent=2) + "\n"
+    if fmt != "text":
+        raise UsageError(f"--format {fmt} is not available with --catalog; use text or json")
+    return format_text(report, lang=lang)

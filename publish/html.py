@@ -1,0 +1,391 @@
+"""HTML pages for people, schema.org JSON-LD for search engines, and what a static host needs.
+
+Pure functions: :func:`page_artifacts` returns every page (Danish at ``<stem>.html``, English
+at ``<stem>.en.html``), the embeddable snippets (``embed/<kind>/<slug>.jsonld`` and ``.html``),
+``sitemap.xml``, ``robots.txt``, the 404 pages and the stylesheet, as build artifacts. All
+markup is in ``templates/`` (jinja2, autoescaped, StrictUndefined); all interface text in
+``templates/ui.toml``. Links between pages are relative (see :meth:`Uris.href`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from importlib import resources
+from pathlib import PurePosixPath
+from typing import Any
+
+import jinja2
+import pyoxigraph as ox
+from markupsafe import Markup
+
+from . import build, facts, schemaorg, vocabdocs
+from .config import Config
+from .dataset import LoadedDataset
+from .errors import UsageError
+from .uris import Format
+from .view import DCTERMS, Graph, Link, View, load_messages
+
+PAGE_LANGUAGES = ("da", "en")
+NAV = ("index", "clusters", "focal-points", "dataset", "ontology", "shapes", "embed/index")
+HTML = "text/html; charset=utf-8"
+RDF_FORMATS = (Format.TURTLE, Format.JSONLD, Format.NTRIPLES, Format.RDFXML)
+# Kinds whose slug repeats the slug of the thing they belong to (a designation of an area, …):
+# a bare slug names the thing itself first.
+DERIVED_KINDS = ("area-designation", "cluster-designation", "cluster-initiative", "alternative-arrangement")
+
+
+def page_artifacts(dataset: LoadedDataset, config: Config) -> list[build.Artifact]:
+    """Return every page, snippet and site file, without touching the disk."""
+    site = Site(dataset, config)
+    artifacts = [site.static(), site.sitemap(), site.robots()]
+    for lang in PAGE_LANGUAGES:
+        artifacts += [site.resource_page(iri, lang) for iri in sorted(site.graph.resources)]
+        artifacts += [site.list_page(stem, lang) for stem in NAV]
+        artifacts += [site.not_found(lang)]
+        artifacts += [a for iri in sorted(site.graph.resources) for a in site.embeds(iri, lang)]
+    return artifacts
+
+
+def snippet(dataset: LoadedDataset, config: Config, reference: str, *, lang: str) -> str:
+    """Return the ready-to-paste ``<script type="application/ld+json">`` block for one resource."""
+    site = Site(dataset, config)
+    return site.snippet(resolve(site.graph, reference), lang)
+
+
+def resolve(graph: Graph, reference: str) -> str:
+    """Return the IRI a user means by a slug (``turisme``), ``kind/slug`` or a full IRI."""
+    named = {iri[len(graph.uris.base) + len("id/") :]: iri for iri in graph.resources}
+    if reference in graph.resources:
+        return reference
+    key = reference.removeprefix("id/")
+    if key in named:
+        return named[key]
+    matches = sorted(k for k in named if k.rsplit("/", 1)[-1] == reference)
+    primary = [k for k in matches if k.split("/", 1)[0] not in DERIVED_KINDS]
+    if len(matches) == 1 or len(primary) == 1:
+        return named[(primary or matches)[0]]
+    if matches:
+        candidates = primary if len(primary) > 1 else matches
+        raise UsageError(f"{reference!r} names several resources; say which: {', '.join(candidates)}")
+    close = difflib.get_close_matches(key, list(named) + [k.rsplit("/", 1)[-1] for k in named], n=5)
+    hint = f"; did you mean: {', '.join(dict.fromkeys(close))}" if close else "; see embed/index.html for all"
+    raise UsageError(f"no resource {reference!r}{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What the page frame needs: its stem, RDF forms and permanent link."""
+
+    stem: str
+    rdf: str
+    permalink: str
+
+
+class Site:
+    """The data of one build, indexed once, and the templates that render it."""
+
+    def __init__(self, dataset: LoadedDataset, config: Config) -> None:
+        self.config = config
+        self.uris = dataset.uris
+        self.locations = dataset.locations
+        self.messages = load_messages()
+        self.graph = Graph(dataset.triples("ontology", "data"), self.uris, self.messages)
+        self.shapes = Graph(dataset.triples("shapes"), self.uris, self.messages)
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("publish", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        # Safe to mark up: script_json escapes every "<", ">" and "&" of the JSON it writes.
+        self.env.filters["script_json"] = lambda value: Markup(schemaorg.script_json(value))
+        self._jsonld: dict[tuple[str, str], dict[str, Any]] = {}
+
+    @cached_property
+    def strategy(self) -> str | None:
+        """Return the strategy's IRI (the overview page presents it)."""
+        found = self.graph.instances("kd:Strategy")
+        return found[0] if found else None
+
+    def view(self, stem: str, lang: str) -> View:
+        """Return the view of the page with this stem in one language."""
+        return View(self.graph, lang, self.uris.page_path(stem, lang))
+
+    # ------------------------------------------------------------ rendering
+
+    def _render(self, template: str, view: View, page: _Page, **context: Any) -> build.Artifact:
+        body = self.env.get_template(template).render(
+            frame=self._frame(view, page), text=view.text, **context
+        )
+        return build.Artifact(view.page, HTML, body.encode("utf-8"))
+
+    def _frame(self, view: View, page: _Page) -> dict[str, Any]:
+        uris, lang = self.uris, view.lang
+        other = next(code for code in PAGE_LANGUAGES if code != lang)
+        return {
+            "lang": lang,
+            "css": view.site_href("static/site.css"),
+            "home": view.page_href("index"),
+            "nav": [(view.page_href(stem), view.text["nav"][stem], stem == page.stem) for stem in NAV],
+            "switch": (view.page_href(page.stem, other), other, self.messages[other]["language_name"]),
+            "canonical": uris.url(uris.page_path(page.stem, lang)),
+            "hreflang": [(code, uris.url(uris.page_path(page.stem, code))) for code in PAGE_LANGUAGES]
+            + [("x-default", uris.url(uris.page_path(page.stem, "da")))],
+            "formats": [
+                (f.media_type, view.site_href(f"{page.rdf}.{f.suffix}"), f.suffix) for f in RDF_FORMATS
+            ],
+            "catalog": view.site_href("catalog.ttl"),
+            "dataset": view.page_href("dataset"),
+            "permalink": page.permalink,
+            "licence": self._licence(view),
+        }
+
+    def _licence(self, view: View) -> Link | None:
+        licences = self.graph.iris(self.uris.ontology, DCTERMS + "license")
+        return view.link(licences[0]) if licences else None
+
+    # ------------------------------------------------------------ resource pages
+
+    def jsonld(self, iri: str, lang: str) -> dict[str, Any]:
+        """Return (once) the schema.org description of a resource in one language."""
+        if (iri, lang) not in self._jsonld:
+            self._jsonld[iri, lang] = schemaorg.resource(
+                self.view(str(self.uris.document_stem(iri)), lang), iri
+            )
+        return self._jsonld[iri, lang]
+
+    def resource_page(self, iri: str, lang: str) -> build.Artifact:
+        """Return the page of one resource."""
+        stem = str(self.uris.document_stem(iri))
+        view = self.view(stem, lang)
+        embed = f"embed/{stem.removeprefix('id/')}"
+        return self._render(
+            "resource.html.j2",
+            view,
+            _Page(stem, stem, iri),
+            jsonld=self.jsonld(iri, lang),
+            title=self.graph.label(iri, lang),
+            types=sorted(
+                (view.link(t) for t in self.graph.types(iri)), key=lambda link: (link.external, link.label)
+            ),
+            facts=facts.facts(view, iri),
+            rows=view.rows(iri),
+            incoming=view.incoming(iri),
+            sources=view.sources(iri),
+            iri=iri,
+            embed=(view.site_href(self._embed_path(embed, lang, "html")), view.page_href("embed/index")),
+        )
+
+    @staticmethod
+    def _embed_path(stem: str, lang: str, suffix: str) -> str:
+        return f"{stem}.{suffix}" if lang == "da" else f"{stem}.{lang}.{suffix}"
+
+    def snippet(self, iri: str, lang: str) -> str:
+        """Return the ``<script>`` block of one resource."""
+        return self.env.get_template("snippet.html.j2").render(jsonld=self.jsonld(iri, lang))
+
+    def embeds(self, iri: str, lang: str) -> list[build.Artifact]:
+        """Return the embeddable JSON-LD of one resource, as a file and as a ``<script>`` block."""
+        stem = f"embed/{str(self.uris.document_stem(iri)).removeprefix('id/')}"
+        body = schemaorg.script_json(self.jsonld(iri, lang)) + "\n"
+        return [
+            build.Artifact(
+                PurePosixPath(self._embed_path(stem, lang, "jsonld")),
+                Format.JSONLD.media_type,
+                body.encode("utf-8"),
+            ),
+            build.Artifact(
+                PurePosixPath(self._embed_path(stem, lang, "html")),
+                HTML,
+                self.snippet(iri, lang).encode("utf-8"),
+            ),
+        ]
+
+    # ------------------------------------------------------------ index pages and documentation
+
+    def list_page(self, stem: str, lang: str) -> build.Artifact:
+        """Return one of the site's own pages (overview, lists, documentation)."""
+        builders: dict[str, Callable[[View], build.Artifact]] = {
+            "index": self._overview,
+            "clusters": self._clusters,
+            "focal-points": self._focal_points,
+            "dataset": self._dataset,
+            "ontology": self._ontology,
+            "shapes": self._shapes,
+            "embed/index": self._embed_index,
+        }
+        return builders[stem](self.view(stem, lang))
+
+    def _url(self, stem: str, lang: str) -> str:
+        return self.uris.url(self.uris.page_path(stem, lang))
+
+    def _overview(self, view: View) -> build.Artifact:
+        strategy = self.strategy
+        jsonld = (
+            schemaorg.overview(view, strategy)
+            if strategy
+            else schemaorg.web_page(
+                view, view.text["site_name"], view.text["site_description"], self.uris.base
+            )
+        )
+        return self._render(
+            "index.html.j2",
+            view,
+            _Page("index", "dataset", self.uris.base),
+            jsonld=jsonld,
+            strategy=facts.strategy_summary(view, strategy) if strategy else None,
+            groups=facts.area_groups(view),
+        )
+
+    def _clusters(self, view: View) -> build.Artifact:
+        graph = self.graph
+        designations = sorted(
+            graph.instances("kd:ClusterDesignation"),
+            key=lambda d: [graph.position(a) for a in graph.iris(d, graph.expand("kd:forArea"))],
+        )
+        rows = [facts.designation_row(view, d) for d in designations]
+        organisations = list(dict.fromkeys(r["organisation"].iri for r in rows))
+        url = self._url("clusters", view.lang)
+        jsonld = schemaorg.item_list(view, view.text["clusters"]["title"], organisations, url)
+        return self._render(
+            "clusters.html.j2", view, _Page("clusters", "dataset", url), jsonld=jsonld, rows=rows
+        )
+
+    def _focal_points(self, view: View) -> build.Artifact:
+        points = self.graph.iris(self.strategy, self.graph.expand("kd:focalPoint")) if self.strategy else []
+        ordered = self.graph.ordered(points, view.lang)
+        url = self._url("focal-points", view.lang)
+        jsonld = schemaorg.item_list(view, view.text["focal"]["title"], ordered, url)
+        items = [view.value(ox.NamedNode(p), with_text=True) for p in ordered]
+        return self._render(
+            "focal-points.html.j2", view, _Page("focal-points", "dataset", url), jsonld=jsonld, items=items
+        )
+
+    def _dataset(self, view: View) -> build.Artifact:
+        graph, uris = self.graph, self.uris
+        publishers = graph.iris(uris.ontology, DCTERMS + "publisher")
+        licences = graph.iris(uris.ontology, DCTERMS + "license")
+        jsonld = schemaorg.dataset(
+            view,
+            publishers[0] if publishers else uris.base,
+            licences[0] if licences else "",
+            self.config.source_date_epoch,
+        )
+        downloads = [
+            (f"dataset.{f.suffix}", view.site_href(f"dataset.{f.suffix}"), f.media_type)
+            for f in (*RDF_FORMATS, Format.NQUADS_GZ)
+        ]
+        catalog = [(name, view.site_href(name)) for name in ("catalog.ttl", "catalog.rdf", "catalog.jsonld")]
+        return self._render(
+            "dataset.html.j2",
+            view,
+            _Page("dataset", "dataset", uris.base + "dataset"),
+            jsonld=jsonld,
+            downloads=downloads,
+            catalog_files=catalog,
+            publisher=view.link(publishers[0]) if publishers else None,
+            coverage=schemaorg.temporal_coverage(view),
+        )
+
+    def _ontology(self, view: View) -> build.Artifact:
+        terms = vocabdocs.ontology_terms(view, self.locations)
+        named = [(t.iri, t.labels.get(view.lang, t.curie), t.definitions.get(view.lang, "")) for t in terms]
+        ontology = self.uris.ontology
+        return self._render(
+            "ontology.html.j2",
+            view,
+            _Page("ontology", "ontology", ontology),
+            jsonld=schemaorg.vocabulary(view, ontology, named),
+            title=self.graph.label(ontology, view.lang),
+            description=self.graph.literal(ontology, DCTERMS + "description", view.lang),
+            metadata=vocabdocs.ontology_metadata(view, ontology),
+            terms=terms,
+            kinds=[kind for kind, _ in vocabdocs.TERM_KINDS],
+        )
+
+    def _shapes(self, view: View) -> build.Artifact:
+        nodes, shared = vocabdocs.shape_docs(view, self.shapes, self.locations)
+        url = self._url("shapes", view.lang)
+        jsonld = schemaorg.tech_article(
+            view, view.text["shapes"]["title"], view.text["shapes"]["intro"], url, self.uris.ontology
+        )
+        return self._render(
+            "shapes.html.j2",
+            view,
+            _Page("shapes", "shapes", self.uris.base + "shapes"),
+            jsonld=jsonld,
+            nodes=nodes,
+            shared=shared,
+        )
+
+    def _embed_index(self, view: View) -> build.Artifact:
+        entries = []
+        for iri in sorted(self.graph.resources):
+            stem = f"embed/{str(self.uris.document_stem(iri)).removeprefix('id/')}"
+            files = [
+                (code, view.site_href(self._embed_path(stem, code, suffix)), suffix)
+                for code in PAGE_LANGUAGES
+                for suffix in ("html", "jsonld")
+            ]
+            entries.append((view.link(iri), iri[len(self.uris.base) + 3 :], files))
+        url = self._url("embed/index", view.lang)
+        clusters = self.graph.instances("kd:ClusterOrganisation")
+        example = (clusters or sorted(self.graph.resources))[0]
+        return self._render(
+            "embed-index.html.j2",
+            view,
+            _Page("embed/index", "dataset", url),
+            jsonld=schemaorg.web_page(view, view.text["embed"]["title"], view.text["embed"]["intro"], url),
+            entries=entries,
+            example=self.snippet(example, view.lang),
+            example_ref=example[len(self.uris.base) + 3 :],
+        )
+
+    def not_found(self, lang: str) -> build.Artifact:
+        """Return the 404 page: absolute links and inline style, as a host serves it at any path."""
+        view = self.view("404", lang)
+        css = resources.files("publish").joinpath("static/site.css").read_text(encoding="utf-8")
+        if "</" in css:
+            raise ValueError("static/site.css must not contain '</' (it is inlined in 404.html)")
+        links = [(self._url(stem, lang), view.text["nav"][stem]) for stem in NAV]
+        url = self._url("404", lang)
+        jsonld = schemaorg.web_page(
+            view, view.text["not_found"]["title"], view.text["not_found"]["intro"], url
+        )
+        other = next(code for code in PAGE_LANGUAGES if code != lang)
+        body = self.env.get_template("404.html.j2").render(
+            text=view.text,
+            lang=lang,
+            css=Markup(css),
+            links=links,
+            jsonld=jsonld,
+            switch=(self._url("404", other), other, self.messages[other]["language_name"]),
+        )
+        return build.Artifact(view.page, HTML, body.encode("utf-8"))
+
+    # ------------------------------------------------------------ files for hosts and crawlers
+
+    def static(self) -> build.Artifact:
+        """Return the stylesheet."""
+        css = resources.files("publish").joinpath("static/site.css").read_bytes()
+        return build.Artifact(PurePosixPath("static/site.css"), "text/css; charset=utf-8", css)
+
+    def sitemap(self) -> build.Artifact:
+        """Return sitemap.xml: every page in both languages, each with its hreflang alternates."""
+        stems = [str(self.uris.document_stem(i)) for i in sorted(self.graph.resources)] + list(NAV)
+        pages = [[(code, self._url(stem, code)) for code in PAGE_LANGUAGES] for stem in sorted(stems)]
+        epoch = self.config.source_date_epoch
+        lastmod = datetime.fromtimestamp(epoch, UTC).date().isoformat() if epoch else None
+        body = self.env.get_template("sitemap.xml.j2").render(pages=pages, lastmod=lastmod)
+        return build.Artifact(PurePosixPath("sitemap.xml"), "application/xml", body.encode("utf-8"))
+
+    def robots(self) -> build.Artifact:
+        """Return robots.txt, which points crawlers at the sitemap."""
+        body = self.env.get_template("robots.txt.j2").render(sitemap=self.uris.url("sitemap.xml"))
+        return build.Artifact(PurePosixPath("robots.txt"), "text/plain; charset=utf-8", body.encode("utf-8"))
