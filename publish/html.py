@@ -22,7 +22,7 @@ import jinja2
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from . import build, facts, schemaorg, vocabdocs
+from . import build, facts, schemaorg, sparql, vocabdocs
 from .config import Config
 from .dataset import LoadedDataset
 from .errors import UsageError
@@ -30,7 +30,7 @@ from .uris import Format
 from .view import DCTERMS, Graph, Link, View, load_messages
 
 PAGE_LANGUAGES = ("da", "en")
-NAV = ("index", "clusters", "focal-points", "dataset", "ontology", "shapes", "embed/index")
+NAV = ("index", "clusters", "focal-points", "dataset", "query", "ontology", "shapes", "embed/index")
 HTML = "text/html; charset=utf-8"
 RDF_FORMATS = (Format.TURTLE, Format.JSONLD, Format.NTRIPLES, Format.RDFXML)
 # Kinds whose slug repeats the slug of the thing they belong to (a designation of an area, …):
@@ -216,6 +216,7 @@ class Site:
             "clusters": self._clusters,
             "focal-points": self._focal_points,
             "dataset": self._dataset,
+            "query": self._query,
             "ontology": self._ontology,
             "shapes": self._shapes,
             "embed/index": self._embed_index,
@@ -265,6 +266,44 @@ class Site:
         items = [view.value(ox.NamedNode(p), with_text=True) for p in ordered]
         return self._render(
             "focal-points.html.j2", view, _Page("focal-points", "dataset", url), jsonld=jsonld, items=items
+        )
+
+    def _query(self, view: View) -> build.Artifact:
+        endpoint = self.config.sparql_endpoint or self.uris.base + "sparql"
+        # Served beside the site (the default), the form posts to the same host; else to the endpoint.
+        action = view.site_href("sparql") if endpoint == self.uris.base + "sparql" else endpoint
+        queries = []
+        for query in sparql.named_queries().values():
+            text = sparql.with_examples(query, base=self.uris.base)
+            body = "\n".join(line for line in text.splitlines() if not line.startswith("# "))
+            rows = body.count("\n") + 2
+            queries.append(
+                {
+                    "name": query.name,
+                    "title": query.title,
+                    "description": query.description,
+                    "text": body,
+                    "rows": rows,
+                }
+            )
+        formats = [
+            ("json", "SPARQL JSON"),
+            ("xml", "SPARQL XML"),
+            ("csv", "CSV"),
+            ("tsv", "TSV"),
+            ("turtle", "Turtle (CONSTRUCT)"),
+        ]
+        url = self._url("query", view.lang)
+        jsonld = schemaorg.web_page(view, view.text["query"]["title"], view.text["query"]["intro"], url)
+        return self._render(
+            "query.html.j2",
+            view,
+            _Page("query", "dataset", url),
+            jsonld=jsonld,
+            queries=queries,
+            endpoint=endpoint,
+            action=action,
+            formats=formats,
         )
 
     def _dataset(self, view: View) -> build.Artifact:

@@ -19,11 +19,12 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """A variable a named query takes: its name, kind (``iri`` or an xsd datatype) and need."""
+    """A variable a named query takes: its name, kind (``iri`` or an xsd datatype), need, example."""
 
     name: str
     kind: str
     required: bool
+    example: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +58,33 @@ def _parse(name: str, text: str) -> NamedQuery:
             continue
         key, value = match.groups()
         if key == "param":
-            pname, kind, need = (value.split() + ["optional"])[:3]
-            params.append(Param(pname, kind, need == "required"))
+            words = value.split()
+            pname, kind, need = (words + ["optional"])[:3]
+            example = next((w.removeprefix("example=") for w in words if w.startswith("example=")), "")
+            params.append(Param(pname, kind, need == "required", example))
         else:
             fields[key] = value.strip()
     return NamedQuery(name, fields.get("title", name), fields.get("description", ""), tuple(params), text)
+
+
+def with_examples(query: NamedQuery, *, base: str) -> str:
+    """Return the query text with a VALUES clause binding each required parameter to its example.
+
+    The clause goes right after the first ``WHERE {`` of our own query files, so the text runs
+    as it is on any SPARQL endpoint (the query page prefills its forms with it).
+    """
+    clauses = []
+    for param in query.params:
+        if param.required and param.example:
+            term = bindings(query, {param.name: param.example}, base=base)[ox.Variable(param.name)]
+            clauses.append(f"VALUES ?{param.name} {{ {term} }}")
+    if not clauses:
+        return query.text
+    match = re.search(r"WHERE\s*\{", query.text, re.IGNORECASE)
+    if match is None:
+        return query.text
+    inserted = "".join(f"\n    {clause}" for clause in clauses)
+    return query.text[: match.end()] + inserted + query.text[match.end() :]
 
 
 def get_named(name: str) -> NamedQuery:

@@ -14,7 +14,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -589,6 +589,11 @@ def test_catalogue_settings_have_honest_defaults() -> None:
     config = _table()
     assert config.sparql_endpoint == BASE + "sparql"
     assert config.issued is None and config.dataset_version is None
+
+
+@pytest.mark.parametrize("value", [date(2026, 11, 22), "2026-11-22"])
+def test_issued_is_a_toml_date_or_an_iso_string(value: object) -> None:
+    assert _table(issued=value).issued == date(2026, 11, 22)
 
 
 def test_catalogue_settings_are_checked_together() -> None:

@@ -30,6 +30,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from publish.cli import main
 from publish.config import load_config
 from publish.server import answer_once, create_app
+from publish.sparql import named_queries
 
 KD = BASE + "ontology#"
 AREA = BASE + "id/area/miljoeteknologi"
@@ -439,3 +440,18 @@ def test_answer_once_reports_a_refused_query(built_site: Path) -> None:
     target = "/sparql?" + urllib.parse.urlencode({"query": "LOAD <http://127.0.0.1:1/x>"})
     answer = asyncio.run(answer_once(app, target, headers={}))
     assert answer.status == 400 and b"read-only" in answer.body
+
+
+def test_every_form_of_the_query_page_answers(server: str, built_site: Path) -> None:
+    """Submit each prefilled form of query.html as a browser would (GET, its fields)."""
+    import html5lib
+
+    document = html5lib.parse((built_site / "query.html").read_bytes(), namespaceHTMLElements=False)
+    forms = document.findall(".//form")
+    assert len(forms) == len(named_queries())
+    for form in forms:
+        fields = {"query": form.find(".//textarea").text or "", "format": "json"}  # type: ignore[union-attr]
+        target = urllib.parse.urljoin(server + "/query.html", form.get("action", ""))
+        status, headers, body = fetch(target + "?" + urllib.parse.urlencode(fields))
+        assert status == 200, body
+        assert json.loads(body)["results"]["bindings"], f"{form.get('action')}: no rows"
