@@ -421,7 +421,9 @@ class Site:
         pages = [[(code, self._url(stem, code)) for code in PAGE_LANGUAGES] for stem in sorted(stems)]
         epoch = self.config.source_date_epoch
         lastmod = datetime.fromtimestamp(epoch, UTC).date().isoformat() if epoch else None
-        body = self.env.get_template("sitemap.xml.j2").render(pages=pages, lastmod=lastmod)
+        # Portals and crawlers find the DCAT-AP catalogue here too (issue: announce the catalogue).
+        files = [self.uris.url(name) for name in ("catalog.rdf", "catalog.ttl", "catalog.jsonld")]
+        body = self.env.get_template("sitemap.xml.j2").render(pages=pages, files=files, lastmod=lastmod)
         return build.Artifact(PurePosixPath("sitemap.xml"), "application/xml", body.encode("utf-8"))
 
     def robots(self) -> build.Artifact:

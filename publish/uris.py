@@ -198,9 +198,18 @@ NEGOTIABLE: dict[str, str] = {
     "application/n-triples": "nt",
     "application/rdf+xml": "rdf",
 }
-FORMAT_NAMES: dict[str, str] = {"html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld",
-                                "json-ld": "jsonld", "nt": "nt", "ntriples": "nt", "rdf": "rdf",
-                                "rdfxml": "rdf", "xml": "rdf"}
+FORMAT_NAMES: dict[str, str] = {
+    "html": "html",
+    "ttl": "ttl",
+    "turtle": "ttl",
+    "jsonld": "jsonld",
+    "json-ld": "jsonld",
+    "nt": "nt",
+    "ntriples": "nt",
+    "rdf": "rdf",
+    "rdfxml": "rdf",
+    "xml": "rdf",
+}
 
 
 def media_type_of(path: str) -> str:

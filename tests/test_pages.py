@@ -639,8 +639,14 @@ def test_sitemap_lists_every_page_with_its_language_alternates(
     urls = ET.parse(built_site / "sitemap.xml").getroot().findall("s:url", namespaces)
     listed = {u.findtext("s:loc", namespaces=namespaces): u for u in urls}
     expected = {f"{BASE}{p}" for p in pages if not p.startswith("404")}
-    assert set(listed) == expected
+    catalogue = {f"{BASE}catalog.{suffix}" for suffix in ("rdf", "ttl", "jsonld")}  # announced too
+    assert set(listed) == expected | catalogue
+    for name in catalogue:
+        assert (built_site / name.removeprefix(BASE)).is_file()
+        assert listed[name].findall("x:link", namespaces) == []
     for loc, url in listed.items():
+        if loc in catalogue:
+            continue
         alternates = {a.get("hreflang"): a.get("href") for a in url.findall("x:link", namespaces)}
         stem = loc.removesuffix(".en.html").removesuffix(".html") if loc else ""
         assert alternates == {"da": f"{stem}.html", "en": f"{stem}.en.html", "x-default": f"{stem}.html"}
