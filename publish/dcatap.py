@@ -38,7 +38,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from .errors import BuildError, LoadError, UsageError, ValidationFailed
-from .validate import to_rdflib
+from .validate import run_shacl, to_rdflib
 
 FULL_SET = ("shapes.ttl", "range.ttl", "shapes_recommended.ttl", "deprecateduris.ttl")
 VOCABULARY_SET = ("mdr-vocabularies.shape.ttl",)
@@ -156,24 +156,10 @@ def require_conformance(triples: Iterable[ox.Triple], *, where: str) -> None:
 
 
 def _run(check: str, data: Graph, shapes: Graph) -> list[CatalogFinding]:
-    from pyshacl import validate as shacl_validate  # costly import: only when checking
-
     with warnings.catch_warnings():
         # The official files use a few non-SHACL terms (sh:shape); warnings about them are noise.
         warnings.simplefilter("ignore")
-        _, results, _ = shacl_validate(
-            data,
-            shacl_graph=shapes,
-            ont_graph=None,
-            inference="none",
-            abort_on_first=False,
-            allow_infos=True,
-            allow_warnings=True,
-            meta_shacl=False,
-            advanced=False,
-            do_owl_imports=False,
-            js=False,
-        )
+        results = run_shacl(data, shapes, check_shapes=False)
     # Only the report's own results: pySHACL also types the details of a failed sh:node as
     # results, with the inner shape's severity, though the rule that fails is the outer one.
     top = [

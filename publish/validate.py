@@ -95,27 +95,38 @@ def _term(term: object) -> URIRef | BNode | Literal:
     raise TypeError(f"unsupported RDF term {term!r}")
 
 
+def run_shacl(data: Graph, shapes: Graph, *, check_shapes: bool) -> Graph:
+    """Run pySHACL with our fixed settings: no inference, no imports, every result; the report.
+
+    ``check_shapes`` first checks the shapes against SHACL-for-SHACL.
+    """
+    from pyshacl import validate as shacl_validate  # costly import: only when validating
+
+    _, results, _ = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=None,
+        inference="none",
+        abort_on_first=False,
+        allow_infos=True,
+        allow_warnings=True,
+        meta_shacl=check_shapes,
+        advanced=False,
+        do_owl_imports=False,
+        js=False,
+    )
+    assert isinstance(results, Graph)
+    return results
+
+
 def validate(dataset: LoadedDataset, *, lang: str = "en") -> Report:
     """Run pySHACL (shapes checked against SHACL-for-SHACL first) over ontology and data."""
-    from pyshacl import validate as shacl_validate  # costly import: only when validating
     from pyshacl.errors import ReportableRuntimeError
 
     data = to_rdflib(dataset.quads("ontology", "data"))
     shapes = to_rdflib(dataset.quads("shapes"))
     try:
-        _, results, _ = shacl_validate(
-            data,
-            shacl_graph=shapes,
-            ont_graph=None,
-            inference="none",
-            abort_on_first=False,
-            allow_infos=True,
-            allow_warnings=True,
-            meta_shacl=True,
-            advanced=False,
-            do_owl_imports=False,
-            js=False,
-        )
+        results = run_shacl(data, shapes, check_shapes=True)
     except ReportableRuntimeError as exc:
         files = ", ".join(f for f in dataset.files if f.startswith("shapes"))
         raise ValidationFailed(f"{files}: the shapes themselves are not valid SHACL: {exc}") from None
