@@ -23,6 +23,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import Config
 from .errors import QueryError
@@ -105,6 +106,51 @@ class AnswerCache:
             self._answers.popitem(last=False)
 
 
+class CachedAnswers:
+    """Answer a repeated SPARQL GET from the cache before routing (the hot path of a busy endpoint).
+
+    Everything else, and any answer that would be gzipped, goes on to the app unchanged.
+    """
+
+    def __init__(self, app: ASGIApp, *, cache: AnswerCache, config: Config) -> None:
+        self.app = app
+        self.cache = cache
+        self.config = config
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = self._cached(scope) if scope["type"] == "http" else None
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        body, headers = answer
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _cached(self, scope: Scope) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
+        if scope["method"] != "GET" or scope["path"] != "/sparql" or not scope["query_string"]:
+            return None
+        params: dict[str, list[str]] = {}
+        for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+            params.setdefault(key, []).append(value)
+        if len(params.get("query", [])) != 1 or "update" in params:
+            return None
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            job, _ = _job(params, headers.get("accept"), self.config)
+        except QueryError:
+            return None
+        answer = self.cache.get(job)
+        if answer is None or (len(answer.body) >= 512 and "gzip" in headers.get("accept-encoding", "")):
+            return None
+        media_type = answer.media_type
+        if media_type.startswith("text/") and "charset=" not in media_type:
+            media_type += "; charset=utf-8"  # as Starlette's Response writes it on the first answer
+        pairs = {"content-type": media_type, "content-length": str(len(answer.body))}
+        pairs.update({k.lower(): v for k, v in _answer_headers(answer, job).items()})
+        pairs["vary"] = "Accept, Accept-Encoding"  # as GZipMiddleware marks every answer it passes
+        return answer.body, [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs.items()]
+
+
 def create_app(config: Config, site: Path, *, workers: int | None = None) -> Starlette:
     """Build the ASGI app serving ``site`` for ``config``."""
     files = Site(site)
@@ -129,7 +175,10 @@ def create_app(config: Config, site: Path, *, workers: int | None = None) -> Sta
         Route("/sparql", sparql, methods=["GET", "POST", "OPTIONS"]),
         Route("/{path:path}", page, methods=["GET", "HEAD"]),
     ]
-    middleware = [Middleware(GZipMiddleware, minimum_size=512)]
+    middleware = [
+        Middleware(CachedAnswers, cache=cache, config=config),
+        Middleware(GZipMiddleware, minimum_size=512),
+    ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
@@ -241,32 +290,42 @@ async def _sparql(
     if len(queries) > 1:
         return _text(400, "give exactly one query parameter")
     try:
-        limits = _limits(params, config)
+        job, timeout = _job(params, request.headers.get("accept"), config)
     except QueryError as exc:
         return _text(400, exc.message)
-    result_format, graph_format = _formats(request, params)
-    job = Job(
-        queries[0],
-        result_format,
-        graph_format,
-        limits[1],
-        tuple(params.get("default-graph-uri", [])),
-        tuple(params.get("named-graph-uri", [])),
-    )
     answer = cache.get(job)
     try:
         if answer is None:
-            answer = await pool.run(job, timeout=limits[0])
+            answer = await pool.run(job, timeout=timeout)
             cache.put(job, answer)
     except QueryTimeoutError as exc:
         return _text(503, exc.message)
     except QueryError as exc:
         return _text(400, exc.message)
+    return Response(answer.body, media_type=answer.media_type, headers=_answer_headers(answer, job))
+
+
+def _answer_headers(answer: Answer, job: Job) -> dict[str, str]:
     headers = {**_CORS, "Vary": "Accept"}
     if answer.truncated:
-        headers["X-Result-Truncated"] = f"true; max-rows={limits[1]}"
-        headers["Warning"] = f'199 klyngedata "result truncated at {limits[1]} rows"'
-    return Response(answer.body, media_type=answer.media_type, headers=headers)
+        headers["X-Result-Truncated"] = f"true; max-rows={job.max_rows}"
+        headers["Warning"] = f'199 klyngedata "result truncated at {job.max_rows} rows"'
+    return headers
+
+
+def _job(params: dict[str, list[str]], accept: str | None, config: Config) -> tuple[Job, float]:
+    """Return the job a protocol request asks for, and its time limit."""
+    timeout, max_rows = _limits(params, config)
+    result_format, graph_format = _formats(accept, params)
+    job = Job(
+        params["query"][0],
+        result_format,
+        graph_format,
+        max_rows,
+        tuple(params.get("default-graph-uri", [])),
+        tuple(params.get("named-graph-uri", [])),
+    )
+    return job, timeout
 
 
 async def _protocol_params(request: Request) -> dict[str, list[str]]:
@@ -308,7 +367,7 @@ def _limits(params: dict[str, list[str]], config: Config) -> tuple[float, int]:
     return timeout, rows
 
 
-def _formats(request: Request, params: dict[str, list[str]]) -> tuple[str, str]:
+def _formats(accept: str | None, params: dict[str, list[str]]) -> tuple[str, str]:
     """Return the (results format, graph format) the request asks for, by `format` or Accept."""
     result_format, graph_format = "json", "turtle"
     if "format" in params:
@@ -319,7 +378,6 @@ def _formats(request: Request, params: dict[str, list[str]]) -> tuple[str, str]:
             graph_format = name
         result_format = name if name in RESULT_FORMATS else result_format
         return result_format, graph_format
-    accept = request.headers.get("accept")
     if accept:
         media = negotiate(accept, list(_RESULT_TYPES))
         result_format = _RESULT_TYPES[media] if media else result_format

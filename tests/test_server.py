@@ -455,3 +455,12 @@ def test_every_form_of_the_query_page_answers(server: str, built_site: Path) -> 
         status, headers, body = fetch(target + "?" + urllib.parse.urlencode(fields))
         assert status == 200, body
         assert json.loads(body)["results"]["bindings"], f"{form.get('action')}: no rows"
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "text/csv"])
+def test_a_repeated_query_gets_the_same_answer_from_the_cache(accept: str, server: str) -> None:
+    url = sparql_url(server, f"SELECT ?l WHERE {{ <{AREA}> ?p ?l }} ORDER BY ?l")
+    first, second = fetch(url, headers={"Accept": accept}), fetch(url, headers={"Accept": accept})
+    assert first[0] == second[0] == 200 and first[2] == second[2]
+    for name in ("content-type", "access-control-allow-origin", "vary"):
+        assert first[1][name] == second[1][name], name

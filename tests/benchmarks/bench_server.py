@@ -198,6 +198,8 @@ def load(project: Path, base: str, seconds: int, connections: int) -> None:
             f"http://127.0.0.1:{p}" for p in (ours, theirs, static, uncached)
         )
         wait_until_up(bare_url + "/dataset.ttl")
+        for url in (ours_url, bare_url):  # the SPARQL workers load the data before the clock runs
+            wait_until_up(url + "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}))
         try:
             wait_until_up(ours_url + "/dataset.ttl")
         except SystemExit:
