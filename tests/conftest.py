@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
+import socket
+import subprocess
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -126,3 +128,20 @@ def break_copy(project: Path, name: str) -> list[str]:
     if "folder" in case:
         expected.append(r"(?<![\w/-])" + re.escape(case["folder"]) + r"(?![\w/-])")
     return expected
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a child server: terminate, and kill it if it does not end within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

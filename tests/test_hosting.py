@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import free_port, stop
 
 from publish import hosting
 from publish.config import load_config
@@ -180,7 +181,7 @@ def nginx(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     if binary is None:
         pytest.fail("nginx is not installed; install Debian's package: apt-get install -y nginx")
     folder = tmp_path_factory.mktemp("nginx")
-    port = _free_port()
+    port = free_port()
     temp = "\n".join(
         f"    {kind}_temp_path {folder / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -228,7 +229,7 @@ def apache(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         site = copy / "site"
         shutil.copytree(built_site, site)
         user = "User #65534\nGroup #65534\n"
-    port = _free_port()
+    port = free_port()
     modules = "".join(
         f"LoadModule {name}_module {APACHE_MODULES / f'mod_{name}.so'}\n"
         for name in ("mpm_event", "authz_core", "mime", "rewrite", "headers", "dir", "alias")
@@ -265,13 +266,6 @@ Alias /mounted {site}
             shutil.rmtree(copy, ignore_errors=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _run(command: list[str], port: int, log: Path) -> Iterator[int]:
     """Start a server, wait until it accepts connections, yield its port, stop it."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -291,12 +285,7 @@ def _run(command: list[str], port: int, log: Path) -> Iterator[int]:
                 time.sleep(0.05)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if process.stderr:
             process.stderr.close()
 

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlencode
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
-from conftest import BASE
+from conftest import BASE, free_port, stop
 from rdflib import Graph
 from rdflib.compare import graph_diff, to_isomorphic
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
@@ -50,13 +50,6 @@ def oxigraph_binary() -> str:
     found = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
     assert found, "the oxigraph server is missing: pip install -e '.[test]' installs it"
     return found
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -82,12 +75,7 @@ def running_oxigraph(location: Path) -> Iterator[str]:
                     time.sleep(0.05)
             yield f"http://127.0.0.1:{port}"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import pytest
 import uvicorn
 from click.testing import CliRunner
-from conftest import BASE
+from conftest import BASE, free_port
 from pyld import jsonld
 from rdflib import Graph, Literal
 from SPARQLWrapper import JSON, SPARQLWrapper
@@ -35,12 +35,6 @@ from publish.sparql import named_queries
 KD = BASE + "ontology#"
 AREA = BASE + "id/area/miljoeteknologi"
 Reply = tuple[int, dict[str, str], bytes]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
