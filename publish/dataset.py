@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -45,6 +45,11 @@ class LoadedDataset:
     # The newest modification time of the input files, whole seconds since the epoch: the date
     # of the published data when SOURCE_DATE_EPOCH is not set.
     newest_mtime: int = 0
+    # Sorted triples per combination of parts: the build asks for them many times, and the
+    # dataset never changes, so each combination is sorted once.
+    _sorted: dict[tuple[str, ...], tuple[ox.Triple, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def quads(self, *parts: str) -> list[ox.Quad]:
         """Return the quads of the given parts (all parts when none is named), in order."""
@@ -53,8 +58,11 @@ class LoadedDataset:
 
     def triples(self, *parts: str) -> list[ox.Triple]:
         """Return the triples of the given parts, without graph names, sorted and distinct."""
-        unique = {quad.triple for quad in self.quads(*parts)}
-        return sorted(unique, key=str)
+        key = parts or tuple(self.parts)
+        if key not in self._sorted:
+            unique = {quad.triple for quad in self.quads(*key)}
+            self._sorted[key] = tuple(sorted(unique, key=str))
+        return list(self._sorted[key])
 
 
 def load(config: Config) -> LoadedDataset:

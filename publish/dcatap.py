@@ -37,6 +37,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from .catalog import eu_concepts
 from .errors import BuildError, LoadError, UsageError, ValidationFailed
 from .validate import run_shacl, to_rdflib
 
@@ -101,8 +102,8 @@ def _official(name: str) -> Graph:
 
 @functools.lru_cache(maxsize=1)
 def _table_concepts() -> Graph:
-    body = (resources.files("publish") / "vocab" / "eu-nal" / "used-concepts.ttl").read_bytes()
-    return Graph(bind_namespaces="none").parse(data=body, format="turtle")
+    # The same concepts the catalogue states, read by the one reader in catalog.py.
+    return to_rdflib(eu_concepts())
 
 
 def vocabulary_shapes() -> Graph:
