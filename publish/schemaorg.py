@@ -2,7 +2,7 @@
 
 Each function returns a plain dict with ``"@context": "https://schema.org"``, the value web
 editors paste into their pages. Types and properties are those of the schema.org release in
-``shared/vocab/schemaorg`` and are used only on types within their domain (a test checks it).
+``tests/vocab/schemaorg`` (30.0) and are used only on types within their domain (a test checks it).
 :func:`script_json` serialises a dict so that it can sit inside ``<script>`` safely.
 """
 

@@ -20,8 +20,9 @@ from click.testing import CliRunner
 from publish.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SOURCES = SHARED / "sources"
+# The official artefacts the tests check against, and the source pages behind the data.
+VENDOR = ROOT / "tests" / "vocab"
+SOURCES = ROOT / "data" / "sources"
 BASE = "https://w3id.org/klyngedata/"
 SECOND_BASE = "https://data.example.dk/klynger/"
 PROJECT_PARTS = ("ontology", "data", "shapes", "pyproject.toml")

@@ -12,10 +12,10 @@ from xml.etree.ElementTree import Element
 
 import html5lib
 import pyoxigraph as ox
-from conftest import SHARED
+from conftest import VENDOR
 from pyld import jsonld
 
-SCHEMAORG = SHARED / "vocab" / "schemaorg"
+SCHEMAORG = VENDOR / "schemaorg"
 SCHEMA = "https://schema.org/"
 SCHEMA_IRIS = ("https://schema.org", "https://schema.org/", "http://schema.org", "http://schema.org/")
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -65,7 +65,7 @@ def schema_loader(requested: list[str] | None = None) -> Callable[..., dict[str,
 
 
 def expand(document: Any) -> list[dict[str, Any]]:
-    """Expand JSON-LD with pyld, the schema.org context served from ../shared, no network."""
+    """Expand JSON-LD with pyld, the schema.org context served from tests/vocab, no network."""
     expanded: list[dict[str, Any]] = jsonld.expand(document, {"documentLoader": schema_loader()})
     return expanded
 
@@ -137,7 +137,7 @@ def _values(store: ox.Store, query: str) -> list[tuple[str, ...]]:
 
 @cache
 def vocabulary() -> Vocabulary:
-    """Load schema.org 30.0 from ../shared/vocab/schemaorg (Turtle, https IRIs)."""
+    """Load schema.org 30.0 from tests/vocab/schemaorg (Turtle, https IRIs)."""
     store = ox.Store()
     store.load(path=SCHEMAORG / "schemaorg-current-https.ttl", format=ox.RdfFormat.TURTLE)
     classes = {c for (c,) in _values(store, f"SELECT ?c {{ ?c a <{RDFS}Class> }}")}

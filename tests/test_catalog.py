@@ -1,6 +1,6 @@
 """The DCAT-AP 3.0.1 catalogue, VoID and the SPARQL service description, checked as a portal would.
 
-The official artefacts are read from ../shared/vocab (not from the package's copy), and the
+The official artefacts are read from tests/vocab (not from the package's copy), and the
 files are checked with plain RDF parsers and hashlib, independently of the product's code.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from click.testing import Result
-from conftest import BASE, SHARED
+from conftest import BASE, VENDOR
 from pyld import jsonld
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
@@ -35,7 +35,7 @@ from publish.config import load_config, parse_table
 from publish.dataset import load
 from publish.errors import ConfigError, ValidationFailed
 
-VOCAB = SHARED / "vocab"
+VOCAB = VENDOR
 OFFICIAL = VOCAB / "dcat-ap-3.0.1" / "shacl"
 PACKAGED = Path(catalog_module.__file__).parent / "vocab"
 FULL = ("shapes.ttl", "range.ttl", "shapes_recommended.ttl", "deprecateduris.ttl")

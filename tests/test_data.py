@@ -1,10 +1,10 @@
 """The data says what the two source pages (and the sources README) say.
 
-Expected values are parsed from the sources in ``/work/shared/sources`` here, never copied from
-``data/``: the Board's page gives the areas, objectives, cluster organisations, focal points and
-tourism's supported points; Cluster Excellence Denmark's page gives the notion of a cluster;
-the README gives the facts from other public sources (areas in page order, MARLOG, dates,
-English terms, the two typo corrections).
+Expected values are parsed from the source pages in ``data/sources`` here, never copied from
+the data's Turtle files: the Board's page gives the areas, objectives, cluster organisations,
+focal points and tourism's supported points; Cluster Excellence Denmark's page gives the notion
+of a cluster; the README gives the facts from other public sources (areas in page order, MARLOG,
+dates, English terms, the two typo corrections).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The HTML pages, their schema.org JSON-LD, the snippets, the sitemap: checked through parsers.
 
 Pages are parsed with html5lib (the WHATWG parsing algorithm); JSON-LD is expanded by pyld
-with the schema.org context served offline from ../shared; expected facts come from the
+with the schema.org context served offline from tests/vocab; expected facts come from the
 source pages (``test_data``'s parsers), the ontology and the shapes.
 """
 

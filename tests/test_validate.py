@@ -18,8 +18,8 @@ from publish.cli import main
 
 KDSH = Namespace(BASE + "shapes#")
 
-# What the source page states and what it lists (shared/sources/000_719fd82726b97dfc.txt
-# line 23: "ti styrkepositioner"; shared/sources/README.md fact 2: eleven strongholds listed).
+# What the source page states and what it lists (data/sources/000_719fd82726b97dfc.txt
+# line 23: "ti styrkepositioner"; data/sources/README.md fact 2: eleven strongholds listed).
 STATED_STRONGHOLDS = 10
 LISTED_STRONGHOLDS = 11
 
