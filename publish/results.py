@@ -31,7 +31,9 @@ def serialise(result: QueryResult, fmt: str, *, prefixes: Mapping[str, str]) -> 
             f"format {fmt!r} does not fit a {result.form} query; use one of: {', '.join(writers)}"
         )
     if result.boolean is not None and fmt in ("csv", "tsv"):
-        raise QueryError(f"SPARQL defines no {fmt.upper()} form for ASK; use json, xml or table")
+        # SPARQL 1.1 CSV/TSV defines no ASK form, the Protocol allows CSV/TSV for ASK answers;
+        # this is Oxigraph's answer: the bare word.
+        return (b"true" if result.boolean else b"false"), RESULT_FORMATS[fmt]
     return writers[fmt](result), RESULT_FORMATS.get(fmt, "text/plain; charset=utf-8")
 
 

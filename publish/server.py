@@ -19,21 +19,23 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .answerformats import Choice, choose
 from .config import Config
 from .errors import QueryError
-from .sparql import GRAPH_FORMATS, RESULT_FORMATS
 from .uris import FORMAT_NAMES, NEGOTIABLE, choose_language, media_type_of, negotiate
-from .workers import Answer, Job, QueryPool, QueryTimeoutError
+from .workers import Answer, Job, NotAcceptableError, QueryPool, QueryTimeoutError
 
 _CORS = {"Access-Control-Allow-Origin": "*"}
-_RESULT_TYPES = {media: name for name, media in RESULT_FORMATS.items()}
-_GRAPH_TYPES = {media: name for name, media in GRAPH_FORMATS.items()}
+# What documents and pages are negotiated on, and SPARQL answers (their format words are in the URL).
+_PAGE_VARY = "Accept, Accept-Language"
+_SPARQL_VARY = "Accept"
+_GZIP_MINIMUM = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,18 +138,21 @@ class CachedAnswers:
             return None
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            job, _ = _job(params, headers.get("accept"), self.config)
+            job, _, _ = _job(params, headers.get("accept"), self.config)
         except QueryError:
             return None
         answer = self.cache.get(job)
-        if answer is None or (len(answer.body) >= 512 and "gzip" in headers.get("accept-encoding", "")):
+        if answer is None or (
+            len(answer.body) >= _GZIP_MINIMUM and "gzip" in headers.get("accept-encoding", "")
+        ):
             return None
         media_type = answer.media_type
         if media_type.startswith("text/") and "charset=" not in media_type:
             media_type += "; charset=utf-8"  # as Starlette's Response writes it on the first answer
         pairs = {"content-type": media_type, "content-length": str(len(answer.body))}
         pairs.update({k.lower(): v for k, v in _answer_headers(answer, job).items()})
-        pairs["vary"] = "Accept, Accept-Encoding"  # as GZipMiddleware marks every answer it passes
+        if len(answer.body) >= _GZIP_MINIMUM:  # as GZipMiddleware marks every answer it could code
+            pairs["vary"] += ", Accept-Encoding"
         return answer.body, [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs.items()]
 
 
@@ -177,7 +182,7 @@ def create_app(config: Config, site: Path, *, workers: int | None = None) -> Sta
     ]
     middleware = [
         Middleware(CachedAnswers, cache=cache, config=config),
-        Middleware(GZipMiddleware, minimum_size=512),
+        Middleware(GZipMiddleware, minimum_size=_GZIP_MINIMUM),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
@@ -199,11 +204,13 @@ def _page(request: Request, files: Site, config: Config) -> Response:
         suffix = FORMAT_NAMES.get(wanted.lower())
         chosen = next((m for m in offered if NEGOTIABLE[m] == suffix), None)
         if chosen is None:
-            return _text(400, f"format={wanted!r} is not offered here; use one of: {_offered(offered)}")
+            message = f"format={wanted!r} is not offered here; use one of: {_offered(offered)}"
+            return _text(400, message, vary=_PAGE_VARY)
     else:
         chosen = negotiate(request.headers.get("accept"), offered)
         if chosen is None:
-            return _text(406, f"Not acceptable. This resource is available as: {', '.join(offered)}")
+            message = f"Not acceptable. This resource is available as: {', '.join(offered)}"
+            return _text(406, message, vary=_PAGE_VARY)
     language = choose_language(request.headers.get("accept-language"), config.languages)
     document = _document(stem, NEGOTIABLE[chosen], language)
     found = files.get(document) or files.get(_document(stem, NEGOTIABLE[chosen], config.languages[0]))
@@ -225,41 +232,74 @@ def _offered(offered: list[str]) -> str:
 
 
 def _file(request: Request, found: SiteFile, path: str, *, vary: bool) -> Response:
+    coded = _gzipped(request, found)
     headers = {
-        "ETag": found.etag,
+        "ETag": _coded_etag(found.etag) if coded else found.etag,
         "Last-Modified": formatdate(found.last_modified, usegmt=True),
         "Cache-Control": "public, max-age=300",
         **_CORS,
     }
     if vary:
-        headers["Vary"] = "Accept, Accept-Language"
-    if _not_modified(request, found):
-        return Response(status_code=304, headers=headers)
+        headers["Vary"] = _PAGE_VARY
+    matched = _not_modified(request, found)
+    if matched:
+        # A 304 names the tag the client holds, so a cache freshens the copy it validated.
+        return Response(status_code=304, headers={**headers, "ETag": matched})
     return Response(found.body, media_type=found.media_type, headers=headers)
 
 
-def _not_modified(request: Request, found: SiteFile) -> bool:
+def _coded_etag(etag: str) -> str:
+    """Return the ETag of the gzip-coded form of a document: a coding is another representation.
+
+    RFC 9110 §8.8.3: a strong ETag names exactly one sequence of bytes, so the gzip answer
+    gets its own tag (``"…-gzip"``, as Apache's mod_deflate writes it).
+    """
+    return etag[:-1] + '-gzip"'
+
+
+def _gzipped(request: Request, found: SiteFile) -> bool:
+    """Tell whether GZipMiddleware will code this file's answer to this request."""
+    media_type = found.media_type.partition(";")[0].strip().lower()
+    excluded = media_type in DEFAULT_EXCLUDED_CONTENT_TYPES or (
+        media_type.partition("/")[0] + "/*" in DEFAULT_EXCLUDED_CONTENT_TYPES
+    )
+    accepted = "gzip" in request.headers.get("accept-encoding", "")
+    return accepted and len(found.body) >= _GZIP_MINIMUM and not excluded
+
+
+def _not_modified(request: Request, found: SiteFile) -> str:
+    """Return the ETag that a conditional request matched ('' when it must get the document)."""
     tags = request.headers.get("if-none-match")
     if tags is not None:
-        return found.etag in [t.strip().removeprefix("W/") for t in tags.split(",")] or tags.strip() == "*"
+        held = [t.strip().removeprefix("W/") for t in tags.split(",")]
+        ours = _coded_etag(found.etag) if _gzipped(request, found) else found.etag
+        if tags.strip() == "*":
+            return ours
+        return next((t for t in (ours, found.etag, _coded_etag(found.etag)) if t in held), "")
     since = request.headers.get("if-modified-since")
     if since:
         try:
-            return int(found.last_modified) <= parsedate_to_datetime(since).timestamp()
+            unchanged = int(found.last_modified) <= parsedate_to_datetime(since).timestamp()
         except (TypeError, ValueError):
-            return False
-    return False
+            return ""
+        if unchanged:
+            return _coded_etag(found.etag) if _gzipped(request, found) else found.etag
+    return ""
 
 
 def _not_found(files: Site) -> Response:
     page = files.get("404.html")
+    headers = {**_CORS, "Vary": _PAGE_VARY}  # had a document been there, Accept would have chosen it
     if page is not None:
-        return Response(page.body, status_code=404, media_type=page.media_type)
-    return _text(404, "Not found.")
+        return Response(page.body, status_code=404, media_type=page.media_type, headers=headers)
+    return _text(404, "Not found.", vary=_PAGE_VARY)
 
 
-def _text(status: int, message: str) -> Response:
-    return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=_CORS)
+def _text(status: int, message: str, *, vary: str = "") -> Response:
+    headers = {**_CORS, "Vary": vary} if vary else _CORS
+    return Response(
+        message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=headers
+    )
 
 
 # ---------------------------------------------------------------- the SPARQL endpoint
@@ -281,51 +321,60 @@ async def _sparql(
     try:
         params = await _protocol_params(request)
     except QueryError as exc:
-        return _text(400, exc.message)
+        return _text(400, exc.message, vary=_SPARQL_VARY)
     if "update" in params:
-        return _text(400, "SPARQL Update is not allowed: this endpoint is read-only")
+        return _text(400, "SPARQL Update is not allowed: this endpoint is read-only", vary=_SPARQL_VARY)
     queries = params.get("query", [])
     if not queries:
         return _service_description(request, files)
     if len(queries) > 1:
-        return _text(400, "give exactly one query parameter")
+        return _text(400, "give exactly one query parameter", vary=_SPARQL_VARY)
     try:
-        job, timeout = _job(params, request.headers.get("accept"), config)
+        job, timeout, choice = _job(params, request.headers.get("accept"), config)
     except QueryError as exc:
-        return _text(400, exc.message)
+        return _text(400, exc.message, vary=_SPARQL_VARY)
     answer = cache.get(job)
     try:
         if answer is None:
             answer = await pool.run(job, timeout=timeout)
             cache.put(job, answer)
     except QueryTimeoutError as exc:
-        return _text(503, exc.message)
+        return _text(503, exc.message, vary=_SPARQL_VARY)
+    except NotAcceptableError as exc:
+        return _text(406, choice.refusal(exc.form), vary=_SPARQL_VARY)
     except QueryError as exc:
-        return _text(400, exc.message)
+        return _text(400, exc.message, vary=_SPARQL_VARY)
     return Response(answer.body, media_type=answer.media_type, headers=_answer_headers(answer, job))
 
 
 def _answer_headers(answer: Answer, job: Job) -> dict[str, str]:
-    headers = {**_CORS, "Vary": "Accept"}
+    headers = {**_CORS, "Vary": _SPARQL_VARY}
     if answer.truncated:
         headers["X-Result-Truncated"] = f"true; max-rows={job.max_rows}"
         headers["Warning"] = f'199 klyngedata "result truncated at {job.max_rows} rows"'
     return headers
 
 
-def _job(params: dict[str, list[str]], accept: str | None, config: Config) -> tuple[Job, float]:
-    """Return the job a protocol request asks for, and its time limit."""
+def _job(params: dict[str, list[str]], accept: str | None, config: Config) -> tuple[Job, float, Choice]:
+    """Return the job a protocol request asks for, its time limit, and its choice of formats.
+
+    The job holds everything that decides the answer (it is the answer cache's key): the query,
+    the format for each kind of answer, the row limit and the protocol's dataset.
+    """
     timeout, max_rows = _limits(params, config)
-    result_format, graph_format = _formats(accept, params)
+    choice = choose(params, accept)
+    for name in ("default-graph-uri", "named-graph-uri"):
+        if any(not value.strip() for value in params.get(name, [])):
+            raise QueryError(f"{name} is empty; give the IRI of a graph of this dataset")
     job = Job(
         params["query"][0],
-        result_format,
-        graph_format,
+        choice.results,
+        choice.graph,
         max_rows,
         tuple(params.get("default-graph-uri", [])),
         tuple(params.get("named-graph-uri", [])),
     )
-    return job, timeout
+    return job, timeout, choice
 
 
 async def _protocol_params(request: Request) -> dict[str, list[str]]:
@@ -335,11 +384,15 @@ async def _protocol_params(request: Request) -> dict[str, list[str]]:
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "application/x-www-form-urlencoded":
-            body = (await request.body()).decode("utf-8", "replace")
-            for field, entry in parse_qsl(body, keep_blank_values=True):
+            body = _utf8(request, await request.body())
+            try:
+                fields = parse_qsl(body, keep_blank_values=True, errors="strict")
+            except UnicodeDecodeError:
+                raise QueryError("a form field is not percent-encoded UTF-8; encode it in UTF-8") from None
+            for field, entry in fields:
                 params.setdefault(field, []).append(entry)
         elif content_type == "application/sparql-query":
-            params.setdefault("query", []).append((await request.body()).decode("utf-8", "replace"))
+            params.setdefault("query", []).append(_utf8(request, await request.body()))
         elif content_type == "application/sparql-update":
             params.setdefault("update", []).append("")
         else:
@@ -347,6 +400,18 @@ async def _protocol_params(request: Request) -> dict[str, list[str]]:
                 "POST needs Content-Type application/x-www-form-urlencoded or application/sparql-query"
             )
     return params
+
+
+def _utf8(request: Request, body: bytes) -> str:
+    """Return a POST body as text: the Protocol's bodies are UTF-8 (§2.1.2, §2.1.3)."""
+    for field in request.headers.get("content-type", "").split(";")[1:]:
+        name, _, value = field.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise QueryError(f"charset={value.strip()} is not allowed: send the body in UTF-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryError(f"the body is not UTF-8 (byte {exc.start}); send it in UTF-8") from None
 
 
 def _limits(params: dict[str, list[str]], config: Config) -> tuple[float, int]:
@@ -365,25 +430,6 @@ def _limits(params: dict[str, list[str]], config: Config) -> tuple[float, int]:
             else:
                 rows = min(rows, int(value))
     return timeout, rows
-
-
-def _formats(accept: str | None, params: dict[str, list[str]]) -> tuple[str, str]:
-    """Return the (results format, graph format) the request asks for, by `format` or Accept."""
-    result_format, graph_format = "json", "turtle"
-    if "format" in params:
-        name = params["format"][0].lower()
-        aliases = {"ttl": "turtle", "json-ld": "jsonld", "ntriples": "nt", "rdf": "rdfxml"}
-        name = aliases.get(name, name)
-        if name in GRAPH_FORMATS:
-            graph_format = name
-        result_format = name if name in RESULT_FORMATS else result_format
-        return result_format, graph_format
-    if accept:
-        media = negotiate(accept, list(_RESULT_TYPES))
-        result_format = _RESULT_TYPES[media] if media else result_format
-        media = negotiate(accept, list(_GRAPH_TYPES))
-        graph_format = _GRAPH_TYPES[media] if media else graph_format
-    return result_format, graph_format
 
 
 def _service_description(request: Request, files: Site) -> Response:

@@ -259,12 +259,14 @@ def run_query(
         if graph not in allowed_graphs:
             raise QueryError(f"{graph} is not a graph of this dataset")
     dataset_args: dict[str, object] = {}
-    if default_graphs:  # the protocol's default-graph-uri overrides the query's FROM
+    if default_graphs or named_graphs:
+        # The protocol's dataset is exactly its default-graph-uri and named-graph-uri: one kind
+        # alone leaves the other part empty, and both replace the query's FROM / FROM NAMED
+        # (SPARQL 1.1 Protocol §2.1.4).
         dataset_args["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        dataset_args["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     elif not (plan.default_graphs or plan.named_graphs):  # no dataset clause: the union
         dataset_args["use_default_graph_as_union"] = True
-    if named_graphs:
-        dataset_args["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     try:
         answer = store.query(text, base_iri=base, substitutions=substitutions or {}, **dataset_args)  # type: ignore[arg-type]
     except SyntaxError as exc:

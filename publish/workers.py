@@ -20,7 +20,7 @@ from .errors import QueryError
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One query request for a worker."""
+    """One query request for a worker: the format for each kind of answer ('' if none fits)."""
 
     text: str
     result_format: str
@@ -40,8 +40,23 @@ class Answer:
     form: str
 
 
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A worker's reply when the request accepts no format that fits the query's form."""
+
+    form: str
+
+
 class QueryTimeoutError(QueryError):
     """A query ran past its time limit and was stopped."""
+
+
+class NotAcceptableError(QueryError):
+    """The request accepts no format that fits the query's form (HTTP 406)."""
+
+    def __init__(self, form: str) -> None:
+        super().__init__(f"no acceptable format for a {form} answer")
+        self.form = form
 
 
 def _serve(connection: Connection, site: str, base: str) -> None:
@@ -70,6 +85,9 @@ def _serve(connection: Connection, site: str, base: str) -> None:
             )
             graph = result.form in ("CONSTRUCT", "DESCRIBE")
             fmt = job.graph_format if graph else job.result_format
+            if not fmt:  # the server resolved the request for both kinds of answer; none fits
+                connection.send(Refused(result.form))
+                continue
             body, media_type = serialise(result, fmt, prefixes=prefixes)
             connection.send(Answer(body, media_type, result.truncated, result.form))
         except QueryError as exc:
@@ -150,6 +168,8 @@ class QueryPool:
         self._idle.put_nowait(worker)
         if isinstance(reply, str):
             raise QueryError(reply)
+        if isinstance(reply, Refused):
+            raise NotAcceptableError(reply.form)
         assert isinstance(reply, Answer)
         return reply
 

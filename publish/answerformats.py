@@ -1,0 +1,125 @@
+"""Choose the format of a SPARQL answer, once for each kind of answer a query can have.
+
+SELECT and ASK answer with a results document, CONSTRUCT and DESCRIBE with a graph, and the
+same request word means a different format for each (``xml`` is SPARQL XML results or RDF/XML,
+``json`` is SPARQL JSON results or JSON-LD). The server does not know a query's form before a
+worker has parsed it, so it resolves the request for both kinds of answer and the worker takes
+the choice that fits the form.
+
+A request names its format by ``format=``, ``output=`` or ``results=`` (the names clients such
+as SPARQLWrapper send; every value must be a name or media type below, else 400), or else by
+``Accept`` with q-values. A request whose words or ``Accept`` fit no format of the query's form
+gets 406 with the offered media types of that form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .errors import QueryError
+from .sparql import GRAPH_FORMATS, RESULT_FORMATS
+from .uris import negotiate
+
+RESULTS = "results"
+GRAPH = "graph"
+FORMAT_PARAMETERS = ("format", "output", "results")
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFormat:
+    """One way to write an answer: its name, the kind of answer, its media type, the words for it."""
+
+    name: str
+    kind: str
+    media_type: str
+    words: tuple[str, ...]
+
+
+def _record(kind: str, name: str, *words: str) -> AnswerFormat:
+    media_type = (RESULT_FORMATS if kind == RESULTS else GRAPH_FORMATS)[name]
+    return AnswerFormat(name, kind, media_type, (name, media_type, *words))
+
+
+# In the order offered when a client has no preference: the first of each kind is the default.
+FORMATS: tuple[AnswerFormat, ...] = (
+    _record(RESULTS, "json", "srj", "application/json"),
+    _record(RESULTS, "xml", "srx", "application/xml", "text/xml"),
+    _record(RESULTS, "csv"),
+    _record(RESULTS, "tsv"),
+    # Turtle is a subset of N3, so a Turtle answer is a correct answer to a request for N3.
+    _record(GRAPH, "turtle", "ttl", "n3", "text/n3"),
+    _record(GRAPH, "jsonld", "json", "json-ld", "application/json"),
+    _record(GRAPH, "nt", "ntriples", "n-triples"),
+    _record(GRAPH, "rdfxml", "xml", "rdf", "rdf+xml", "application/xml", "text/xml"),
+)
+
+
+def kind_of(form: str) -> str:
+    """Return the kind of answer a query form gives: ``graph`` or ``results``."""
+    return GRAPH if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The format name chosen for each kind of answer ('' when none is acceptable), and why."""
+
+    results: str
+    graph: str
+    asked: str
+
+    def refusal(self, form: str) -> str:
+        """Return the 406 message for a query of ``form``: what was asked and what is offered."""
+        offered = [f for f in FORMATS if f.kind == kind_of(form)]
+        return (
+            f"Not acceptable: {self.asked} names no format for a {form} answer. "
+            f"Offered: {', '.join(f.media_type for f in offered)} "
+            f"(or format={'|'.join(f.name for f in offered)})."
+        )
+
+
+def choose(params: Mapping[str, list[str]], accept: str | None) -> Choice:
+    """Resolve a request's format words, or else its Accept header, for both kinds of answer.
+
+    Raises QueryError (400) when a format word names nothing this endpoint writes.
+    """
+    words = [_word(value) for name in FORMAT_PARAMETERS for value in params.get(name, []) if value.strip()]
+    if words:
+        for word in words:
+            if not any(word in f.words for f in FORMATS):
+                raise QueryError(
+                    f"format={word!r} is not a format this endpoint writes; use one of: "
+                    f"{', '.join(sorted({w for f in FORMATS for w in f.words if '/' not in w}))} "
+                    f"or a media type ({', '.join(f.media_type for f in FORMATS)})"
+                )
+        asked = "format=" + ",".join(words)
+        return Choice(_by_words(words, RESULTS), _by_words(words, GRAPH), asked)
+    asked = f"Accept: {accept}" if accept and accept.strip() else "the request"
+    return Choice(_by_accept(accept, RESULTS), _by_accept(accept, GRAPH), asked)
+
+
+def _word(value: str) -> str:
+    # A '+' typed into a URL arrives as a space (rdf+xml); media type parameters do not matter.
+    return value.split(";")[0].strip().lower().replace(" ", "+")
+
+
+def _by_words(words: list[str], kind: str) -> str:
+    for word in words:
+        for answer_format in FORMATS:
+            if answer_format.kind == kind and word in answer_format.words:
+                return answer_format.name
+    return ""
+
+
+def _by_accept(accept: str | None, kind: str) -> str:
+    named: dict[str, str] = {}
+    for answer_format in FORMATS:
+        if answer_format.kind == kind:
+            named.setdefault(answer_format.media_type, answer_format.name)
+    for answer_format in FORMATS:
+        if answer_format.kind == kind:
+            for word in answer_format.words:
+                if "/" in word:
+                    named.setdefault(word, answer_format.name)
+    chosen = negotiate(accept, list(named))
+    return named[chosen] if chosen else ""
