@@ -117,7 +117,9 @@ def snippet(project: Path, reference: str, lang: str) -> None:
     "--file", "query_file", type=click.Path(dir_okay=False, path_type=Path), help="Read the query from FILE."
 )
 @click.option("--named", help="Run a named query (see --list).")
-@click.option("--list", "list_named", is_flag=True, help="List the named queries and exit.")
+@click.option(
+    "--list", "list_named", is_flag=True, help="Print every named query, ready to run in any store, and exit."
+)
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter.")
 @click.option(
     "--format",
@@ -142,12 +144,23 @@ def query(
     from .config import load_config
     from .errors import UsageError
     from .results import serialise
-    from .sparql import bindings, get_named, graph_names, load_site_store, named_queries, run_query
+    from .sparql import (
+        bindings,
+        get_named,
+        graph_names,
+        load_site_store,
+        named_queries,
+        portable_text,
+        run_query,
+        with_examples,
+    )
     from .uris import Uris
 
     if list_named:
+        base = load_config(project).base_iri
         for name, named_query in named_queries().items():
-            click.echo(f"{name:24} {named_query.title}: {named_query.description}")
+            click.echo(f"# query: {name}")
+            click.echo(with_examples(named_query, base=base))
         return
     sources = [source for source in (text, query_file, named) if source is not None]
     if len(sources) != 1:
@@ -157,7 +170,7 @@ def query(
     substitutions = None
     if named is not None:
         chosen = get_named(named)
-        body = chosen.text
+        body = portable_text(chosen, base=config.base_iri)
         substitutions = bindings(chosen, values, base=config.base_iri)
     elif query_file is not None:
         try:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import gzip
 import re
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
+from .uris import Uris
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.+)$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -36,6 +38,22 @@ class NamedQuery:
     description: str
     params: tuple[Param, ...]
     text: str
+
+
+# An IRIREF token of SPARQL (grammar rule 139). Used only on our own query files, to write the
+# relative IRIs they hold as absolute ones; never to judge a query someone sent.
+_IRIREF = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
+
+
+def portable_text(query: NamedQuery, *, base: str) -> str:
+    """Return the query text with every IRI absolute (resolved against ``base``).
+
+    Our query files hold relative IRIs (``PREFIX kd: <ontology#>``, ``FROM <graph/data>``) so the
+    project rebases with one setting; the text we show and run has none, so it runs verbatim in
+    any SPARQL 1.1 store loaded from the dump, whatever that store's own base IRI.
+    """
+    uris = Uris(base)
+    return _IRIREF.sub(lambda match: f"<{uris.resolve(match.group(1))}>", query.text)
 
 
 def named_queries() -> dict[str, NamedQuery]:
@@ -73,18 +91,19 @@ def with_examples(query: NamedQuery, *, base: str) -> str:
     The clause goes right after the first ``WHERE {`` of our own query files, so the text runs
     as it is on any SPARQL endpoint (the query page prefills its forms with it).
     """
+    text = portable_text(query, base=base)
     clauses = []
     for param in query.params:
         if param.required and param.example:
             term = bindings(query, {param.name: param.example}, base=base)[ox.Variable(param.name)]
             clauses.append(f"VALUES ?{param.name} {{ {term} }}")
     if not clauses:
-        return query.text
-    match = re.search(r"WHERE\s*\{", query.text, re.IGNORECASE)
+        return text
+    match = re.search(r"WHERE\s*\{", text, re.IGNORECASE)
     if match is None:
-        return query.text
+        return text
     inserted = "".join(f"\n    {clause}" for clause in clauses)
-    return query.text[: match.end()] + inserted + query.text[match.end() :]
+    return text[: match.end()] + inserted + text[match.end() :]
 
 
 def get_named(name: str) -> NamedQuery:
@@ -109,13 +128,37 @@ def bindings(query: NamedQuery, values: dict[str, str], *, base: str) -> dict[ox
             if param.required:
                 raise UsageError(f"query {query.name!r} needs --param {param.name}=…  ({param.kind})")
             continue
-        value = values[param.name]
-        if param.kind == "iri":
-            result[ox.Variable(param.name)] = ox.NamedNode(value if ":" in value else base + value)
-        else:
-            datatype = _XSD + param.kind.removeprefix("xsd:")
-            result[ox.Variable(param.name)] = ox.Literal(value, datatype=ox.NamedNode(datatype))
+        result[ox.Variable(param.name)] = _term(query, param, values[param.name], base=base)
     return result
+
+
+def _term(query: NamedQuery, param: Param, value: str, *, base: str) -> Term:
+    """Return one parameter value as an RDF term, or raise a UsageError naming the parameter."""
+    if param.kind == "iri":
+        text = value.strip().removeprefix("<").removesuffix(">")
+        try:
+            return ox.NamedNode(Uris(base).resolve(text))
+        except ValueError:
+            raise UsageError(
+                f"parameter {param.name!r} of query {query.name!r} takes an IRI such as "
+                f"{base}id/area/energiteknologi, got {value!r}"
+            ) from None
+    if param.kind == "xsd:date" and not _is_iso_date(value):
+        raise UsageError(
+            f"parameter {param.name!r} of query {query.name!r} takes a date as YYYY-MM-DD "
+            f"(e.g. 2021-06-01), got {value!r}"
+        )
+    return ox.Literal(value, datatype=ox.NamedNode(_XSD + param.kind.removeprefix("xsd:")))
+
+
+def _is_iso_date(value: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def select(
@@ -125,11 +168,13 @@ def select(
     base: str,
     substitutions: dict[ox.Variable, Term] | None = None,
 ) -> list[dict[str, str]]:
-    """Run a SELECT over the union of the store's graphs; return rows of lexical values."""
+    """Run a SELECT over the graphs its FROM clauses name (as our named queries do); return rows.
+
+    Rows hold lexical values. The store's default graph is used as it is: pyoxigraph's union
+    flag would override the query's FROM, so it is not set here.
+    """
     try:
-        solutions = store.query(
-            text, base_iri=base, use_default_graph_as_union=True, substitutions=substitutions or {}
-        )
+        solutions = store.query(text, base_iri=base, substitutions=substitutions or {})
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
     if not isinstance(solutions, ox.QuerySolutions):

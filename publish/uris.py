@@ -18,8 +18,10 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePosixPath
+from urllib.parse import urljoin
 
 PARTS = ("ontology", "data", "shapes")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class Format(Enum):
@@ -113,6 +115,16 @@ class Uris:
     def context(self) -> str:
         """Return the IRI of our JSON-LD context document."""
         return self.base + "context.jsonld"
+
+    def resolve(self, reference: str) -> str:
+        """Return an IRI reference from one of our files (``ontology#``, ``graph/data``) as an absolute IRI.
+
+        An absolute IRI is returned as it is; a relative one is resolved against the base (RFC 3986),
+        keeping an empty fragment (``ontology#``) as Turtle and SPARQL do.
+        """
+        if _SCHEME.match(reference):
+            return reference
+        return urljoin(self.base, reference) + ("#" if reference.endswith("#") else "")
 
     def graph(self, part: str) -> str:
         """Return the IRI of the named graph holding one part of the dataset."""

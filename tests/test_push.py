@@ -10,12 +10,7 @@ import base64
 import gzip
 import json
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -28,54 +23,21 @@ from urllib.parse import parse_qs, urlencode
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
-from conftest import BASE, free_port, stop
+from conftest import BASE, free_port
 from rdflib import Graph
 from rdflib.compare import graph_diff, to_isomorphic
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from stores import running_oxigraph
 
 from publish.cli import main
-from publish.sparql import bindings, graph_names, named_queries, select
+from publish.sparql import bindings, graph_names, named_queries, portable_text, select
 
 Rows = Counter[tuple[tuple[str, str], ...]]
 # A value for every parameter kind the named queries take.
 SAMPLES = {"xsd:date": "2021-06-01", "iri": f"{BASE}id/area/energiteknologi"}
-STARTUP_SECONDS = 20.0
 
 
 # ---------------------------------------------------------------- the Oxigraph server
-
-
-def oxigraph_binary() -> str:
-    """Return the `oxigraph` command installed by the PyPI package `oxigraph`."""
-    found = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
-    assert found, "the oxigraph server is missing: pip install -e '.[test]' installs it"
-    return found
-
-
-@contextmanager
-def running_oxigraph(location: Path) -> Iterator[str]:
-    """Run `oxigraph serve` on a free port of 127.0.0.1; yield its root URL; stop it afterwards."""
-    port = free_port()
-    log_path = location.with_suffix(".log")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while True:
-                assert process.poll() is None, f"oxigraph exited: {log_path.read_text(errors='replace')}"
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, f"oxigraph did not listen within {STARTUP_SECONDS} s"
-                    time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop(process)
 
 
 @pytest.fixture
@@ -194,14 +156,11 @@ def test_push_sends_each_graph_exactly_as_published_as_turtle(built_site: Path) 
 
 
 def remote_query(text: str, terms: dict[ox.Variable, Any]) -> str:
-    """Return a named query for another store: BASE prepended, parameters as an inline VALUES.
-
-    The named queries use relative IRIs (``PREFIX kd: <ontology#>``), resolved against base_iri.
-    """
+    """Return a named query's portable text with its parameters as an inline VALUES clause."""
     values = "".join(f" VALUES ?{variable.value} {{ {term} }}" for variable, term in terms.items())
     with_values, replaced = re.subn(r"\bWHERE\s*\{", lambda m: m.group(0) + values, text, count=1)
     assert replaced == 1
-    return f"BASE <{BASE}>\n{with_values}"
+    return with_values
 
 
 CASES = [
@@ -225,10 +184,9 @@ def test_every_named_query_answers_as_the_embedded_engine(
         tuple(sorted(row.items())) for row in select(site_store, query.text, base=BASE, substitutions=terms)
     )
     client = SPARQLWrapper(f"{url}/query")
-    client.setQuery(remote_query(query.text, terms))
+    # As a user copies it: absolute IRIs and its own FROM, no base and no store option needed.
+    client.setQuery(remote_query(portable_text(query, base=BASE), terms))
     client.setReturnFormat(JSON)
-    for graph in sorted(graph_names(site_store)):  # the default graph: the merge of the named graphs
-        client.addDefaultGraph(graph)
     answer: Any = client.queryAndConvert()
     remote: Rows = Counter(
         tuple(sorted((var, term["value"]) for var, term in row.items()))

@@ -6,6 +6,9 @@ Expected answers come from the source pages, parsed by the helpers of ``test_dat
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -190,3 +193,28 @@ def test_designations_active_on_a_date(site_store: ox.Store, day: str, expected:
     }[expected]
     rows = run(site_store, "designations-active-on", date=day)
     assert [row["clusterLabel"] for row in rows] == wanted
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("objectives-of-area", "area=a b", "takes an IRI"),
+        ("objectives-of-area", "area=<https://w3id.org/klyngedata/id/area/x y>", "takes an IRI"),
+        ("designations-active-on", "date=juni", "takes a date as YYYY-MM-DD"),
+        ("designations-active-on", "date=2021-02-30", "takes a date as YYYY-MM-DD"),
+        ("designations-active-on", "date=20210601", "takes a date as YYYY-MM-DD"),
+    ],
+)
+def test_a_bad_parameter_value_is_a_usage_error_naming_it(
+    name: str, value: str, expected: str, built_site: Path, cli: Callable[..., Any]
+) -> None:
+    result = cli("query", "--named", name, "--param", value, "--project", str(built_site.parent))
+    assert result.exit_code == 2
+    assert expected in result.stderr and repr(value.split("=", 1)[1]) in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_iri_parameter_may_be_written_in_angle_brackets(site_store: ox.Store) -> None:
+    plain = run(site_store, "objectives-of-area", area=f"{BASE}id/area/energiteknologi")
+    assert plain == run(site_store, "objectives-of-area", area=f"<{BASE}id/area/energiteknologi>")
+    assert plain

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 from click.testing import Result
 from conftest import BASE
 from rdflib import Graph
@@ -20,8 +21,14 @@ Run = Callable[..., Result]
 def test_list_names_every_named_query(built_site: Path, cli: Run) -> None:
     result = cli("query", "--list", "--project", str(built_site.parent))
     assert result.exit_code == 0
-    listed = [line.split()[0] for line in result.stdout.splitlines()]
+    listed = [
+        line.removeprefix("# query: ") for line in result.stdout.splitlines() if line.startswith("# query: ")
+    ]
     assert listed == sorted(named_queries())
+    # Each is printed in full with absolute IRIs: pyoxigraph, given no base IRI, parses every one.
+    blocks = result.stdout.split("# query: ")[1:]
+    for block in blocks:
+        ox.Store().query(block.split("\n", 1)[1])
 
 
 def test_named_query_with_a_parameter_as_csv(built_site: Path, cli: Run) -> None:
