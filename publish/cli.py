@@ -143,18 +143,7 @@ def query(
     """Run a SPARQL query over the built dataset (inline, --file, or --named)."""
     from .config import load_config
     from .errors import UsageError
-    from .results import serialise
-    from .sparql import (
-        bindings,
-        get_named,
-        graph_names,
-        load_site_store,
-        named_queries,
-        portable_text,
-        run_query,
-        with_examples,
-    )
-    from .uris import Uris
+    from .sparql import bindings, get_named, named_queries, portable_text, with_examples
 
     if list_named:
         base = load_config(project).base_iri
@@ -179,17 +168,12 @@ def query(
             raise UsageError(f"{query_file}: cannot read the query ({exc.strerror})") from None
     else:
         body = text or ""
-    store = load_site_store(site or config.output)
-    result = run_query(
-        store,
-        body,
-        base=config.base_iri,
-        max_rows=sys.maxsize,
-        allowed_graphs=graph_names(store),
-        substitutions=substitutions,
-    )
-    output, _ = serialise(result, fmt, prefixes=Uris(config.base_iri).prefixes())
-    click.echo(output.decode("utf-8"), nl=False)
+    from .workers import Job, answer_one
+
+    bound = tuple((variable.value, term) for variable, term in (substitutions or {}).items())
+    job = Job(body, fmt, fmt, sys.maxsize, substitutions=bound)
+    answer = answer_one(site or config.output, config, job)
+    click.echo(answer.body.decode("utf-8"), nl=False)
 
 
 def _split_param(text: str) -> tuple[str, str]:

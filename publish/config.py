@@ -41,6 +41,16 @@ class Config:
     sparql_endpoint: str = ""
     issued: date | None = None
     dataset_version: str | None = None
+    max_query_length: int = 65_536
+    max_query_depth: int = 64
+    max_request_body: int = 1_048_576
+    max_url_length: int = 16_384
+    request_read_timeout: float = 10.0
+    worker_memory: int = 512
+    sparql_reserve_timeout: float = 1.0
+    query_cache_bytes: int = 33_554_432
+    page_cache_bytes: int = 67_108_864
+    allow_unsandboxed: bool = False
 
     @property
     def default_language(self) -> str:
@@ -63,6 +73,19 @@ KEYS: dict[str, tuple[object, str]] = {
     "sparql_endpoint": (None, "Public URL of the SPARQL endpoint (catalogue); default <base_iri>sparql."),
     "issued": (None, "Date the dataset was first published (ISO 8601): the catalogue's dct:issued."),
     "dataset_version": (None, "Version of the published dataset: the catalogue's dcat:version."),
+    "max_query_length": (65_536, "Characters a SPARQL query may have; a longer one is refused (400)."),
+    "max_query_depth": (64, "How deep brackets may nest in a SPARQL query; checked before any parser."),
+    "max_request_body": (1_048_576, "Bytes a request body may have; a larger one gets 413."),
+    "max_url_length": (16_384, "Bytes a request target (path and query string) may have; longer gets 414."),
+    "request_read_timeout": (10.0, "Seconds a client has to send a request's head, and again its body."),
+    "worker_memory": (512, "MiB of heap each SPARQL worker may use; a query needing more is stopped."),
+    "sparql_reserve_timeout": (
+        1.0,
+        "Time limit in the reserve worker, used while all others are busy; 0: none.",
+    ),
+    "query_cache_bytes": (33_554_432, "Bytes of query text and answers the SPARQL answer cache may hold."),
+    "page_cache_bytes": (67_108_864, "Bytes of site files the server keeps in memory."),
+    "allow_unsandboxed": (False, "Run SPARQL workers even where seccomp cannot cut them off the network."),
 }
 
 
@@ -114,6 +137,7 @@ def parse_table(
     endpoint = _check_endpoint(table.get("sparql_endpoint"), base_iri, problems)
     issued = _check_date("issued", table.get("issued"), problems)
     version = _check_text("dataset_version", table.get("dataset_version"), problems)
+    serving = _check_serving(table, problems)
     if problems:
         raise ConfigError(problems, file=file)
     root = project_dir.resolve()
@@ -133,7 +157,40 @@ def parse_table(
         sparql_endpoint=endpoint,
         issued=issued,
         dataset_version=version,
+        **serving,  # type: ignore[arg-type]
     )
+
+
+_SERVING_INTS = (
+    "max_query_length",
+    "max_query_depth",
+    "max_request_body",
+    "max_url_length",
+    "worker_memory",
+    "query_cache_bytes",
+    "page_cache_bytes",
+)
+
+
+def _check_serving(table: Mapping[str, Any], problems: list[str]) -> dict[str, object]:
+    """Check the server's limits: whole numbers, seconds, and the sandbox switch."""
+    found: dict[str, object] = {
+        key: int(_check_positive(key, table.get(key, KEYS[key][0]), int, problems)) for key in _SERVING_INTS
+    }
+    found["request_read_timeout"] = _check_positive(
+        "request_read_timeout", table.get("request_read_timeout", 10.0), float, problems
+    )
+    reserve = table.get("sparql_reserve_timeout", 1.0)
+    if isinstance(reserve, bool) or not isinstance(reserve, int | float) or reserve < 0:
+        problems.append(f"Config value 'sparql_reserve_timeout': must be seconds ≥ 0, got {reserve!r}")
+        reserve = 1.0
+    found["sparql_reserve_timeout"] = float(reserve)
+    allow = table.get("allow_unsandboxed", False)
+    if not isinstance(allow, bool):
+        problems.append(f"Config value 'allow_unsandboxed': must be true or false, got {allow!r}")
+        allow = False
+    found["allow_unsandboxed"] = allow
+    return found
 
 
 def _check_base_iri(value: object, problems: list[str]) -> str:

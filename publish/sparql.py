@@ -12,6 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
+from .guard import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, check_query
 from .uris import Uris
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.+)$")
@@ -185,80 +186,6 @@ def select(
     ]
 
 
-# ---------------------------------------------------------------- checking a query before it runs
-
-_LEXER = re.compile(
-    r"""(?P<comment>\#[^\n]*)
-    |(?P<iri><[^<>"{}|^`\\\s]*>)
-    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-        |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-    |(?P<var>[?$]\w+)
-    |(?P<pname>(?:[A-Za-z][\w.-]*)?:[\w.%-]*)
-    |(?P<word>[A-Za-z_]\w*)
-    |(?P<other>\S)""",
-    re.X,
-)
-_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-_UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-
-
-@dataclass(frozen=True, slots=True)
-class QueryPlan:
-    """What a checked query is: its form and the graphs its dataset clause names."""
-
-    form: str
-    default_graphs: tuple[str, ...]
-    named_graphs: tuple[str, ...]
-
-
-def inspect_query(text: str, *, base: str, allowed_graphs: frozenset[str]) -> QueryPlan:
-    """Refuse updates, SERVICE and FROM outside the dataset; return the query's form.
-
-    A read-only, closed endpoint never runs a query that could change data or make an
-    outbound request; this check runs before the engine sees the query.
-    """
-    tokens = [(m.lastgroup or "", m.group()) for m in _LEXER.finditer(text)]
-    prefixes: dict[str, str] = {}
-    form = ""
-    default: list[str] = []
-    named: list[str] = []
-    for index, (kind, value) in enumerate(tokens):
-        word = value.upper() if kind == "word" else ""
-        if word == "PREFIX" and index + 2 < len(tokens):
-            prefixes[tokens[index + 1][1]] = tokens[index + 2][1][1:-1]
-        elif word in _UPDATES and not form:
-            raise QueryError(f"{word} is an update; this endpoint is read-only and only answers queries")
-        elif word in _FORMS and not form:
-            form = word
-        elif word == "SERVICE":
-            raise QueryError("SERVICE is not allowed: this endpoint never makes outbound requests")
-        elif word == "FROM":
-            is_named = index + 1 < len(tokens) and tokens[index + 1][1].upper() == "NAMED"
-            target = tokens[index + 2 if is_named else index + 1] if index + 1 < len(tokens) else ("", "")
-            graph = _resolve(target, prefixes, base)
-            if graph not in allowed_graphs:
-                raise QueryError(
-                    f"FROM {'NAMED ' if is_named else ''}{target[1]} is not a graph of this dataset; "
-                    f"use one of: {', '.join(sorted(allowed_graphs))}"
-                )
-            (named if is_named else default).append(graph)
-    if not form:
-        raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return QueryPlan(form, tuple(default), tuple(named))
-
-
-def _resolve(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str:
-    kind, value = token
-    if kind == "iri":
-        iri = value[1:-1]
-        return iri if ":" in iri.split("/", 1)[0] else base + iri
-    if kind == "pname":
-        prefix, local = value.split(":", 1)
-        if prefix + ":" in prefixes:
-            return prefixes[prefix + ":"] + local
-    return value
-
-
 # ---------------------------------------------------------------- running and formatting
 
 RESULT_FORMATS = {
@@ -297,9 +224,18 @@ def run_query(
     default_graphs: tuple[str, ...] = (),
     named_graphs: tuple[str, ...] = (),
     substitutions: dict[ox.Variable, Term] | None = None,
+    max_length: int = DEFAULT_MAX_LENGTH,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> QueryResult:
-    """Check and run a query; keep at most ``max_rows`` rows or triples (and say so)."""
-    plan = inspect_query(text, base=base, allowed_graphs=allowed_graphs)
+    """Check and run a query; keep at most ``max_rows`` rows or triples (and say so).
+
+    The guard decides from the parse tree what the query may do; the engine runs the exact
+    canonical text the guard checked.
+    """
+    plan = check_query(
+        text, base=base, allowed_graphs=allowed_graphs, max_length=max_length, max_depth=max_depth
+    )
+    text = plan.text
     for graph in default_graphs + named_graphs:
         if graph not in allowed_graphs:
             raise QueryError(f"{graph} is not a graph of this dataset")
@@ -314,26 +250,38 @@ def run_query(
         dataset_args["use_default_graph_as_union"] = True
     try:
         answer = store.query(text, base_iri=base, substitutions=substitutions or {}, **dataset_args)  # type: ignore[arg-type]
+        return _collect(answer, plan.form, max_rows)
     except SyntaxError as exc:
         raise QueryError(_syntax_message(text, str(exc))) from None
+    except PermissionError:
+        # The worker's sandbox refused a socket: a query got past the guard and tried the network.
+        raise QueryError(
+            "the query tried to open a network connection, which this endpoint never does"
+        ) from None
     except (OSError, RuntimeError, ValueError) as exc:
         raise QueryError(f"the query failed: {exc}") from None
+
+
+def _collect(
+    answer: ox.QueryBoolean | ox.QuerySolutions | ox.QueryTriples, form: str, max_rows: int
+) -> QueryResult:
+    """Read an engine answer into a QueryResult of at most ``max_rows`` rows or triples."""
     if isinstance(answer, ox.QueryBoolean):
-        return QueryResult(plan.form, boolean=bool(answer))
+        return QueryResult(form, boolean=bool(answer))
     if isinstance(answer, ox.QuerySolutions):
         names = tuple(v.value for v in answer.variables)
         rows: list[tuple[Term | None, ...]] = []
         for solution in answer:
             if len(rows) == max_rows:
-                return QueryResult(plan.form, names, tuple(rows), truncated=True)
+                return QueryResult(form, names, tuple(rows), truncated=True)
             rows.append(tuple(solution[name] for name in names))
-        return QueryResult(plan.form, names, tuple(rows))
+        return QueryResult(form, names, tuple(rows))
     triples: list[ox.Triple] = []
     for triple in answer:
         if len(triples) == max_rows:
-            return QueryResult(plan.form, triples=tuple(triples), truncated=True)
+            return QueryResult(form, triples=tuple(triples), truncated=True)
         triples.append(triple)
-    return QueryResult(plan.form, triples=tuple(triples))
+    return QueryResult(form, triples=tuple(triples))
 
 
 def _syntax_message(text: str, message: str) -> str:

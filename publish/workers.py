@@ -1,8 +1,13 @@
-"""A pool of worker processes that answer SPARQL queries with a hard time limit.
+"""A pool of worker processes that answer SPARQL queries with hard time and memory limits.
 
 pyoxigraph cannot cancel a running query, so each query runs in a worker process that holds
 its own copy of the store; a query that overruns its limit has its worker killed and replaced.
 The event loop never blocks: it waits on the worker's pipe with ``add_reader``.
+
+Each worker shuts itself off from the network (seccomp) and caps its heap once it has loaded
+the dump (publish/sandbox.py). Besides the ``size`` workers the pool keeps one reserve worker
+that takes a query only while every other worker is busy, under a short time limit: a few
+slow queries can hold the regular workers, but a cheap query still gets an answer at once.
 """
 
 from __future__ import annotations
@@ -10,12 +15,20 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from .errors import QueryError
+import pyoxigraph as ox
+
+from .config import Config
+from .errors import QueryError, UsageError
+from .guard import check_size
+from .sandbox import supported
+
+_SANDBOX_FAILED = 3  # a worker's exit code when it could not install the network sandbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +41,18 @@ class Job:
     max_rows: int
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    # (variable name, RDF term) pairs bound before the query runs (a named query's parameters)
+    substitutions: tuple[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerLimits:
+    """What every worker enforces: query length and nesting, heap size, the network sandbox."""
+
+    max_length: int = 65_536
+    max_depth: int = 64
+    memory_mb: int = 512
+    sandbox: bool = True  # False only where the config allows running without seccomp
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +84,22 @@ class NotAcceptableError(QueryError):
         self.form = form
 
 
-def _serve(connection: Connection, site: str, base: str) -> None:
-    """Worker main loop: load the dump once, then answer jobs until the pipe closes."""
+def _serve(connection: Connection, site: str, base: str, limits: WorkerLimits) -> None:
+    """Worker main loop: load the dump once, shut off the network, then answer jobs until EOF."""
     from .results import serialise
+    from .sandbox import SandboxError, deny_network, limit_memory
     from .sparql import graph_names, load_site_store, run_query
     from .uris import Uris
 
     store = load_site_store(Path(site))
     graphs = graph_names(store)
     prefixes = Uris(base).prefixes()
+    try:
+        deny_network()
+    except SandboxError:
+        if limits.sandbox:
+            os._exit(_SANDBOX_FAILED)
+    limit_memory(limits.memory_mb)
     while True:
         try:
             job: Job = connection.recv()
@@ -82,6 +114,9 @@ def _serve(connection: Connection, site: str, base: str) -> None:
                 allowed_graphs=graphs,
                 default_graphs=job.default_graphs,
                 named_graphs=job.named_graphs,
+                substitutions={ox.Variable(name): term for name, term in job.substitutions},
+                max_length=limits.max_length,
+                max_depth=limits.max_depth,
             )
             graph = result.form in ("CONSTRUCT", "DESCRIBE")
             fmt = job.graph_format if graph else job.result_format
@@ -95,10 +130,19 @@ def _serve(connection: Connection, site: str, base: str) -> None:
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.SpawnContext, site: Path, base: str) -> None:
+    def __init__(
+        self,
+        context: multiprocessing.context.SpawnContext,
+        site: Path,
+        base: str,
+        limits: WorkerLimits,
+        *,
+        reserve: bool,
+    ) -> None:
+        self.reserve = reserve
         self.connection, child = context.Pipe()
         self.process: BaseProcess = context.Process(
-            target=_serve, args=(child, str(site), base), daemon=True, name="klyngedata-sparql"
+            target=_serve, args=(child, str(site), base, limits), daemon=True, name="klyngedata-sparql"
         )
         self.process.start()
         child.close()
@@ -108,64 +152,88 @@ class _Worker:
         self.process.join(timeout=5)
         self.connection.close()
 
+    def failure(self, limits: WorkerLimits) -> str:
+        """Say why this worker ended without an answer, from its exit code."""
+        self.process.join(timeout=2)
+        code = self.process.exitcode
+        if code == _SANDBOX_FAILED:
+            return (
+                "the query worker could not shut itself off from the network (seccomp), so it "
+                "runs no query; see 'allow_unsandboxed' in the README"
+            )
+        if code == -signal.SIGABRT or code == 1:
+            return (
+                f"the query needed more memory than a query may use ({limits.memory_mb} MiB, "
+                "config key worker_memory) and was stopped; make it more selective"
+            )
+        return "the query stopped its worker unexpectedly and was not answered; try again"
+
 
 def _settle(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
 
 
+class BusyError(QueryTimeoutError):
+    """Every worker stayed busy for the whole time limit of a waiting query."""
+
+
 class QueryPool:
     """Worker processes that each hold the site's dataset and answer one query at a time."""
 
-    def __init__(self, site: Path, base: str, *, size: int) -> None:
+    def __init__(
+        self,
+        site: Path,
+        base: str,
+        *,
+        size: int,
+        limits: WorkerLimits | None = None,
+        reserve_timeout: float = 1.0,
+    ) -> None:
         self._site = site
         self._base = base
+        self._limits = limits or WorkerLimits()
+        self._reserve_timeout = reserve_timeout
         self._context = multiprocessing.get_context("spawn")
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._changed: asyncio.Condition | None = None
+        self._idle: list[_Worker] = []
         self._size = size
         self._workers: list[_Worker] = []
 
     async def start(self) -> None:
-        """Start the workers (each loads the dump once)."""
-        self._idle = asyncio.Queue()
-        for _ in range(self._size):
-            worker = _Worker(self._context, self._site, self._base)
-            self._workers.append(worker)
-            self._idle.put_nowait(worker)
+        """Start the workers and the reserve (each loads the dump once)."""
+        self._changed = asyncio.Condition()
+        for number in range(self._size + (1 if self._reserve_timeout > 0 else 0)):
+            self._add(reserve=number == self._size)
 
     async def close(self) -> None:
         """Stop every worker."""
         for worker in self._workers:
             worker.stop()
         self._workers.clear()
+        self._idle.clear()
 
     async def run(self, job: Job, *, timeout: float) -> Answer:
         """Answer a job within ``timeout`` seconds, or stop it and raise QueryTimeoutError."""
-        assert self._idle is not None, "QueryPool.start() was not awaited"
-        worker = await self._idle.get()
         loop = asyncio.get_running_loop()
-        ready: asyncio.Future[None] = loop.create_future()
+        started = loop.time()
+        worker = await self._acquire(timeout)
+        left = timeout - (loop.time() - started)
+        if worker.reserve:
+            left = min(left, self._reserve_timeout)
         try:
-            worker.connection.send(job)
-            loop.add_reader(worker.connection.fileno(), _settle, ready)
-            try:
-                await asyncio.wait_for(asyncio.shield(ready), timeout)
-            finally:
-                loop.remove_reader(worker.connection.fileno())
-            # uvloop's add_reader makes the pipe non-blocking; a large answer needs blocking reads.
-            os.set_blocking(worker.connection.fileno(), True)
-            reply = worker.connection.recv()
+            reply = await self._ask(worker, job, left)
         except (TimeoutError, EOFError, OSError, asyncio.CancelledError) as exc:
-            self._replace(worker)
+            message = (
+                "" if isinstance(exc, TimeoutError | asyncio.CancelledError) else worker.failure(self._limits)
+            )
+            await self._replace(worker)
             if isinstance(exc, asyncio.CancelledError):
                 raise
             if isinstance(exc, TimeoutError):
-                raise QueryTimeoutError(
-                    f"the query was stopped after the time limit of {timeout:g} s; "
-                    "make it more selective or add a LIMIT"
-                ) from None
-            raise QueryError("the query worker failed; try again") from None
-        self._idle.put_nowait(worker)
+                raise QueryTimeoutError(self._timeout_message(worker, timeout)) from None
+            raise QueryError(message) from None
+        await self._release(worker)
         if isinstance(reply, str):
             raise QueryError(reply)
         if isinstance(reply, Refused):
@@ -173,10 +241,97 @@ class QueryPool:
         assert isinstance(reply, Answer)
         return reply
 
-    def _replace(self, worker: _Worker) -> None:
+    def _timeout_message(self, worker: _Worker, timeout: float) -> str:
+        if worker.reserve and self._reserve_timeout < timeout:
+            return (
+                f"every query worker is busy; this query ran in the reserve worker, which stops "
+                f"a query after {self._reserve_timeout:g} s; try again later or make it more selective"
+            )
+        return (
+            f"the query was stopped after the time limit of {timeout:g} s; "
+            "make it more selective or add a LIMIT"
+        )
+
+    async def _ask(self, worker: _Worker, job: Job, timeout: float) -> object:
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        worker.connection.send(job)
+        loop.add_reader(worker.connection.fileno(), _settle, ready)
+        try:
+            await asyncio.wait_for(asyncio.shield(ready), max(timeout, 0.001))
+        finally:
+            loop.remove_reader(worker.connection.fileno())
+        # uvloop's add_reader makes the pipe non-blocking; a large answer needs blocking reads.
+        os.set_blocking(worker.connection.fileno(), True)
+        return worker.connection.recv()
+
+    async def _acquire(self, timeout: float) -> _Worker:
+        """Take an idle regular worker, else the idle reserve, else wait (at most ``timeout``)."""
+        assert self._changed is not None, "QueryPool.start() was not awaited"
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._idle)), timeout)
+            except TimeoutError:
+                raise BusyError(
+                    f"every query worker stayed busy for {timeout:g} s; try again later"
+                ) from None
+            worker = min(self._idle, key=lambda w: w.reserve)
+            self._idle.remove(worker)
+            return worker
+
+    async def _release(self, worker: _Worker) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self._idle.append(worker)
+            self._changed.notify()
+
+    async def _replace(self, worker: _Worker) -> None:
         worker.stop()
         self._workers.remove(worker)
-        fresh = _Worker(self._context, self._site, self._base)
+        assert self._changed is not None
+        async with self._changed:
+            self._add(reserve=worker.reserve)
+            self._changed.notify()
+
+    def _add(self, *, reserve: bool) -> None:
+        fresh = _Worker(self._context, self._site, self._base, self._limits, reserve=reserve)
         self._workers.append(fresh)
-        assert self._idle is not None
-        self._idle.put_nowait(fresh)
+        self._idle.append(fresh)
+
+
+def limits_of(config: Config) -> WorkerLimits:
+    """Return the limits every worker of a project enforces."""
+    return WorkerLimits(
+        max_length=config.max_query_length,
+        max_depth=config.max_query_depth,
+        memory_mb=config.worker_memory,
+        sandbox=not config.allow_unsandboxed,
+    )
+
+
+def require_sandbox(config: Config) -> None:
+    """Refuse to run queries where workers cannot be cut off the network, unless the config allows it."""
+    reason = supported()
+    if reason is not None and not config.allow_unsandboxed:
+        raise UsageError(
+            f"SPARQL queries run only in workers cut off from the network, and {reason}; "
+            "set allow_unsandboxed = true in [tool.klyngedata] to run without that second layer"
+        )
+
+
+def answer_one(site: Path, config: Config, job: Job) -> Answer:
+    """Answer one job in one sandboxed worker (the ``query`` command) within the time limit."""
+    if not (site / "dataset.nq.gz").is_file():
+        raise QueryError(f"{site / 'dataset.nq.gz'}: no built dataset here; run `klyngedata build` first")
+    require_sandbox(config)
+    check_size(job.text, max_length=config.max_query_length, max_depth=config.max_query_depth)
+
+    async def run() -> Answer:
+        pool = QueryPool(site, config.base_iri, size=1, limits=limits_of(config), reserve_timeout=0)
+        await pool.start()
+        try:
+            return await pool.run(job, timeout=config.query_timeout)
+        finally:
+            await pool.close()
+
+    return asyncio.run(run())

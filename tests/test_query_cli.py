@@ -72,8 +72,9 @@ def test_syntax_error_shows_the_line_and_a_caret(built_site: Path, cli: Run) -> 
     result = cli("query", "SELECT * WHERE {\n ?s ?p\n}", "--project", str(built_site.parent))
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert "SPARQL syntax error at line 3, column" in lines[0]
-    assert lines[1].strip() == "}" and lines[2].strip() == "^"
+    # rdflib's grammar (the guard's parser) gives up at the incomplete triple pattern
+    assert "SPARQL syntax error at line 2, column 2" in lines[0]
+    assert lines[1] == "   ?s ?p" and lines[2] == "   ^"
 
 
 def test_service_and_updates_are_refused(built_site: Path, cli: Run) -> None:
