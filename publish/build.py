@@ -123,7 +123,7 @@ def _rdf_forms(
         Artifact(
             path(Format.JSONLD),
             Format.JSONLD.media_type,
-            exports.jsonld(triples, context, uris.context),
+            exports.jsonld(triples, context),
         ),
     ]
 

@@ -19,7 +19,6 @@ the dump's own distribution; ``catalog.ttl``/``.rdf``/``.jsonld`` carry all of t
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -171,13 +170,14 @@ def site_files(dataset: LoadedDataset, config: Config, planned: Iterable[Planned
     triples = catalog_triples(dataset, config, {**files, DUMP_PATH: FileFacts.of(dump)})
     require_conformance(triples, where="the catalogue (catalog.ttl)")
     prefixes = catalog_prefixes(uris)
-    context = json.loads(planned_bodies[PurePosixPath("context.jsonld")])
+    # The catalogue speaks DCAT-AP: its own terms, from its own triples and prefixes.
+    context = exports.make_context(triples, prefixes)
     ttl, rdf, jsonld = CATALOG_FILES
     return [
         SiteFile(DUMP_PATH, Format.NQUADS_GZ.media_type, dump),
         SiteFile(ttl, Format.TURTLE.media_type, exports.turtle(triples, prefixes)),
         SiteFile(rdf, Format.RDFXML.media_type, _rdfxml(triples, prefixes)),
-        SiteFile(jsonld, Format.JSONLD.media_type, exports.jsonld(triples, context, uris.context)),
+        SiteFile(jsonld, Format.JSONLD.media_type, exports.jsonld(triples, context)),
         SiteFile(VOID_PATH, Format.TURTLE.media_type, exports.turtle(void_document(triples, uris), prefixes)),
         SiteFile(
             SERVICE_DESCRIPTION_PATH,

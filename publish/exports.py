@@ -1,8 +1,10 @@
 """RDF serialisations as bytes: Turtle, N-Triples, gzipped N-Quads, and compacted JSON-LD.
 
 pyoxigraph writes the line formats and Turtle (fast at scale); pyld, the reference JSON-LD
-processor, converts and compacts JSON-LD against our own context. Output is deterministic:
-triples are sorted, only prefixes we declare and use are written, gzip carries no timestamp.
+processor, compacts JSON-LD against our own context. Every JSON-LD document carries the part
+of that context it uses inline, so it reads offline and on any host, never needing a fetch.
+Output is deterministic: triples are sorted, only prefixes we declare and use are written,
+gzip carries no timestamp.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pyoxigraph as ox
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_ALIASES = {"id": "@id", "type": "@type"}
 
 
 def _sorted_lines(data: bytes) -> bytes:
@@ -69,8 +72,9 @@ def make_context(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> d
     """Derive our JSON-LD context: every prefix, plus a short term for each predicate used.
 
     A term is the predicate's local name (``prefLabel``), or ``prefix_local`` when two
-    vocabularies share the name. Language-tagged values become language maps, IRI values
-    ``@id``, and values of one datatype that datatype.
+    vocabularies share the name or the name is taken (a prefix, or the ``id``/``type``
+    aliases). Language-tagged values become language maps, IRI values ``@id``, and values of
+    one datatype that datatype.
     """
     objects: dict[str, set[str]] = {}
     for triple in triples:
@@ -86,8 +90,9 @@ def make_context(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> d
     terms: dict[str, Any] = {}
     for local, owners in sorted(names.items()):
         for prefix, predicate in owners:
-            # A term never shadows a prefix name: "source" stays the source: prefix.
-            unique = len(owners) == 1 and local not in prefixes
+            # A term never shadows a prefix name ("source" stays the source: prefix) nor an
+            # alias (dcterms:type is "dcterms_type"; "type" stays @type).
+            unique = len(owners) == 1 and local not in prefixes and local not in _ALIASES
             term = local if unique else f"{prefix}_{local}"
             definition: dict[str, str] = {"@id": f"{prefix}:{local}"}
             kinds = objects[predicate]
@@ -99,7 +104,7 @@ def make_context(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> d
                 shortened = _compact(kind, prefixes)
                 definition["@type"] = f"{shortened[0]}:{shortened[1]}" if shortened else kind
             terms[term] = definition
-    return {"@context": {"@version": 1.1, **dict(prefixes), "id": "@id", "type": "@type", **terms}}
+    return {"@context": {"@version": 1.1, **dict(prefixes), **_ALIASES, **terms}}
 
 
 def _kind(term: object) -> str:
@@ -129,9 +134,11 @@ def _no_remote(url: str, options: object = None) -> dict[str, Any]:
     raise ValueError(f"refusing to load a remote JSON-LD document: {url}")
 
 
-def jsonld(triples: Sequence[ox.Triple], context: Mapping[str, Any], context_iri: str) -> bytes:
-    """Serialise triples as JSON-LD 1.1 compacted with our context, which is referenced by IRI.
+def jsonld(triples: Sequence[ox.Triple], context: Mapping[str, Any]) -> bytes:
+    """Serialise triples as JSON-LD 1.1, compacted with ``context`` and carrying it inline.
 
+    Only the part of the context the triples use is embedded (see ``used_context``), so the
+    document expands to exactly its triples without loading anything, offline or on any host.
     pyoxigraph writes expanded JSON-LD (fast at scale); pyld compacts it.
     """
     from pyld import jsonld as ld  # the reference JSON-LD processor
@@ -144,7 +151,79 @@ def jsonld(triples: Sequence[ox.Triple], context: Mapping[str, Any], context_iri
             node["@type"] = [value["@id"] for value in types]
         elif types:
             node[_RDF_TYPE] = types
+    own = used_context(context["@context"], ordered)
     options = {"documentLoader": _no_remote, "compactArrays": True}
-    compacted = ld.compact(expanded, dict(context), options)
-    compacted["@context"] = context_iri
-    return (json.dumps(compacted, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    compacted = ld.compact(expanded, {"@context": own}, options)
+    nodes = {key: value for key, value in compacted.items() if key != "@context"}
+    # An empty graph is an empty @graph: a bare context is an empty object readers drop and warn about.
+    body = {"@context": own, **(nodes or {"@graph": []})}
+    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def used_context(definitions: Mapping[str, Any], triples: Sequence[ox.Triple]) -> dict[str, Any]:
+    """Return the entries of a context that the triples can use, in the context's order.
+
+    Kept: ``@version`` and the keyword aliases; each term whose IRI occurs in the triples;
+    each prefix whose namespace some IRI (or datatype) starts with, or that a kept term names.
+    An entry that matches no IRI of the triples cannot take part in compacting them, so the
+    document compacts exactly as with the whole context.
+    """
+    iris = _written_iris(triples)
+    # "area:x" with no "//" is an absolute IRI of scheme "area": a prefix of that name would
+    # turn it into a compact IRI, so the document goes without the prefix (JSON-LD 1.1 §6.2.2).
+    schemes = {iri.split(":", 1)[0] for iri in iris if not iri.split(":", 1)[1].startswith("//")}
+    prefixes = {
+        name: value
+        for name, value in definitions.items()
+        if isinstance(value, str) and not name.startswith("@") and not value.startswith("@")
+    }
+    terms = {
+        name: _spell_out(value, prefixes, schemes)
+        for name, value in definitions.items()
+        if isinstance(value, dict) and _expand(value["@id"], prefixes) in iris
+    }
+    named = {ref.split(":", 1)[0] for value in terms.values() for ref in value.values()}
+    kept = {
+        name
+        for name, namespace in prefixes.items()
+        if name not in schemes and (name in named or any(iri.startswith(namespace) for iri in iris))
+    }
+    return {
+        name: terms.get(name, value)
+        for name, value in definitions.items()
+        if name.startswith("@") or name in _ALIASES or name in terms or name in kept
+    }
+
+
+def _spell_out(
+    definition: Mapping[str, str], prefixes: Mapping[str, str], left_out: set[str]
+) -> dict[str, str]:
+    """Return a term definition with the compact IRIs of left-out prefixes written in full."""
+    return {
+        key: _expand(ref, prefixes) if ref.partition(":")[0] in left_out else ref
+        for key, ref in definition.items()
+    }
+
+
+def _written_iris(triples: Sequence[ox.Triple]) -> set[str]:
+    """Return the IRIs a compacted document of the triples spells out, keys and values alike."""
+    iris = {
+        term.value
+        for triple in triples
+        for term in (triple.subject, triple.object)
+        if isinstance(term, ox.NamedNode)
+    }
+    # rdf:type is written as "type" (@type) unless some node has a literal type.
+    iris |= {
+        t.predicate.value
+        for t in triples
+        if t.predicate.value != _RDF_TYPE or isinstance(t.object, ox.Literal)
+    }
+    # A plain or a language-tagged string is written without its datatype.
+    datatypes = {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
+    return iris | (datatypes - {_XSD_STRING, _LANG_STRING})
+
+
+def _expand(reference: str, prefixes: Mapping[str, str]) -> str:
+    prefix, _, local = reference.partition(":")
+    return prefixes[prefix] + local if prefix in prefixes else reference

@@ -46,10 +46,7 @@ def _graph(result: QueryResult, fmt: str, prefixes: Mapping[str, str]) -> bytes:
     if fmt == "rdfxml":
         return ox.serialize(sorted(set(triples), key=str), format=ox.RdfFormat.RDF_XML) or b""
     if fmt == "jsonld":
-        context = exports.make_context(triples, prefixes)
-        compacted = json.loads(exports.jsonld(triples, context, ""))
-        compacted["@context"] = context["@context"]
-        return (json.dumps(compacted, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return exports.jsonld(triples, exports.make_context(triples, prefixes))
     raise QueryError(f"format {fmt!r} does not fit a graph result; use one of: {', '.join(GRAPH_FORMATS)}")
 
 
