@@ -7,7 +7,8 @@ worker has parsed it, so it resolves the request for both kinds of answer and th
 the choice that fits the form.
 
 A request names its format by ``format=``, ``output=`` or ``results=`` (the names clients such
-as SPARQLWrapper send; every value must be a name or media type below, else 400), or else by
+as SPARQLWrapper send, each a name or media type below, or a comma-separated list of them;
+words we do not write are passed over when another word names a format, else 400), or else by
 ``Accept`` with q-values. A request whose words or ``Accept`` fit no format of the query's form
 gets 406 with the offered media types of that form.
 """
@@ -83,15 +84,21 @@ def choose(params: Mapping[str, list[str]], accept: str | None) -> Choice:
 
     Raises QueryError (400) when a format word names nothing this endpoint writes.
     """
-    words = [_word(value) for name in FORMAT_PARAMETERS for value in params.get(name, []) if value.strip()]
+    given = [
+        _word(word)
+        for name in FORMAT_PARAMETERS
+        for value in params.get(name, [])
+        for word in value.split(",")
+        if word.strip()
+    ]
+    words = [word for word in given if any(word in f.words for f in FORMATS)]
+    if given and not words:
+        raise QueryError(
+            f"format={','.join(given)!r} names no format this endpoint writes; use one of: "
+            f"{', '.join(sorted({w for f in FORMATS for w in f.words if '/' not in w}))} "
+            f"or a media type ({', '.join(f.media_type for f in FORMATS)})"
+        )
     if words:
-        for word in words:
-            if not any(word in f.words for f in FORMATS):
-                raise QueryError(
-                    f"format={word!r} is not a format this endpoint writes; use one of: "
-                    f"{', '.join(sorted({w for f in FORMATS for w in f.words if '/' not in w}))} "
-                    f"or a media type ({', '.join(f.media_type for f in FORMATS)})"
-                )
         asked = "format=" + ",".join(words)
         return Choice(_by_words(words, RESULTS), _by_words(words, GRAPH), asked)
     asked = f"Accept: {accept}" if accept and accept.strip() else "the request"
