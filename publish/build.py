@@ -23,7 +23,7 @@ from . import catalog, exports, hosting, html
 from .config import Config
 from .dataset import LoadedDataset, load
 from .errors import BuildError, ValidationFailed
-from .uris import Format, Uris
+from .uris import Format
 from .validate import Report, format_text, validate
 
 MARKER = ".klyngedata-site"
@@ -93,16 +93,14 @@ def rdf_artifacts(dataset: LoadedDataset) -> list[Artifact]:
     context = exports.make_context(dataset.triples(), prefixes)
     artifacts = [
         Artifact(PurePosixPath("context.jsonld"), Format.JSONLD.media_type, _json(context)),
-        *_rdf_forms(PurePosixPath("dataset"), dataset.triples("ontology", "data"), prefixes, context, uris),
-        *_rdf_forms(PurePosixPath("ontology"), dataset.triples("ontology"), prefixes, context, uris),
-        *_rdf_forms(PurePosixPath("shapes"), dataset.triples("shapes"), prefixes, context, uris),
+        *_rdf_forms(PurePosixPath("dataset"), dataset.triples("ontology", "data"), prefixes, context),
+        *_rdf_forms(PurePosixPath("ontology"), dataset.triples("ontology"), prefixes, context),
+        *_rdf_forms(PurePosixPath("shapes"), dataset.triples("shapes"), prefixes, context),
     ]
     for version in _version_iris(dataset):
-        artifacts += _rdf_forms(
-            uris.document_stem(version), dataset.triples("ontology"), prefixes, context, uris
-        )
+        artifacts += _rdf_forms(uris.document_stem(version), dataset.triples("ontology"), prefixes, context)
     for iri, triples in sorted(describe_resources(dataset).items()):
-        artifacts += _rdf_forms(uris.document_stem(iri), triples, prefixes, context, uris)
+        artifacts += _rdf_forms(uris.document_stem(iri), triples, prefixes, context)
     return artifacts
 
 
@@ -111,7 +109,6 @@ def _rdf_forms(
     triples: list[ox.Triple],
     prefixes: dict[str, str],
     context: dict[str, object],
-    uris: Uris,
 ) -> list[Artifact]:
     def path(fmt: Format) -> PurePosixPath:
         return stem.with_name(f"{stem.name}.{fmt.suffix}")
