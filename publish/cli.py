@@ -208,11 +208,14 @@ def serve(
     from .config import load_config
     from .errors import UsageError
     from .server import answer_once, create_app
+    from .serving import protocol
+    from .workers import require_sandbox
 
     config = load_config(project)
     root = site or config.output
     if not (root / "dataset.nq.gz").is_file():
         raise UsageError(f"{root}: no built site here; run `klyngedata build` first")
+    require_sandbox(config)
     app = create_app(config, root)
     if get_path is not None:
         headers = {"accept": accept, "accept-language": accept_language}
@@ -227,7 +230,7 @@ def serve(
     import uvicorn
 
     click.echo(f"Serving {root} at http://{host}:{port}/ (SPARQL at /sparql); Ctrl-C stops.", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=protocol(config))
 
 
 @main.command()

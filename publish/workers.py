@@ -28,7 +28,8 @@ from .errors import QueryError, UsageError
 from .guard import check_size
 from .sandbox import supported
 
-_SANDBOX_FAILED = 3  # a worker's exit code when it could not install the network sandbox
+_READY = "ready"  # a worker's first message once it can answer
+_START_TIMEOUT = 120.0  # seconds a worker may take to load the dump
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +97,12 @@ def _serve(connection: Connection, site: str, base: str, limits: WorkerLimits) -
     prefixes = Uris(base).prefixes()
     try:
         deny_network()
-    except SandboxError:
+    except SandboxError as exc:
         if limits.sandbox:
-            os._exit(_SANDBOX_FAILED)
+            connection.send(f"{exc.message}; set allow_unsandboxed = true to run without it")
+            return
     limit_memory(limits.memory_mb)
+    connection.send(_READY)
     while True:
         try:
             job: Job = connection.recv()
@@ -156,11 +159,6 @@ class _Worker:
         """Say why this worker ended without an answer, from its exit code."""
         self.process.join(timeout=2)
         code = self.process.exitcode
-        if code == _SANDBOX_FAILED:
-            return (
-                "the query worker could not shut itself off from the network (seccomp), so it "
-                "runs no query; see 'allow_unsandboxed' in the README"
-            )
         if code == -signal.SIGABRT or code == 1:
             return (
                 f"the query needed more memory than a query may use ({limits.memory_mb} MiB, "
@@ -179,7 +177,11 @@ class BusyError(QueryTimeoutError):
 
 
 class QueryPool:
-    """Worker processes that each hold the site's dataset and answer one query at a time."""
+    """Worker processes that each hold the site's dataset and answer one query at a time.
+
+    A worker counts as idle only once it has said it is ready (dump loaded, sandbox on), so a
+    replacement's start-up never eats into a query's time limit.
+    """
 
     def __init__(
         self,
@@ -199,15 +201,23 @@ class QueryPool:
         self._idle: list[_Worker] = []
         self._size = size
         self._workers: list[_Worker] = []
+        self._starting: set[asyncio.Task[None]] = set()
+        self._broken = ""
+        self._closed = False
 
     async def start(self) -> None:
-        """Start the workers and the reserve (each loads the dump once)."""
+        """Start the workers and the reserve, and wait until each has loaded the dump."""
         self._changed = asyncio.Condition()
+        self._closed = False
         for number in range(self._size + (1 if self._reserve_timeout > 0 else 0)):
             self._add(reserve=number == self._size)
+        await asyncio.gather(*list(self._starting))
 
     async def close(self) -> None:
         """Stop every worker."""
+        self._closed = True
+        for task in list(self._starting):
+            task.cancel()
         for worker in self._workers:
             worker.stop()
         self._workers.clear()
@@ -215,6 +225,8 @@ class QueryPool:
 
     async def run(self, job: Job, *, timeout: float) -> Answer:
         """Answer a job within ``timeout`` seconds, or stop it and raise QueryTimeoutError."""
+        if self._broken:
+            raise QueryError(self._broken)
         loop = asyncio.get_running_loop()
         started = loop.time()
         worker = await self._acquire(timeout)
@@ -222,7 +234,8 @@ class QueryPool:
         if worker.reserve:
             left = min(left, self._reserve_timeout)
         try:
-            reply = await self._ask(worker, job, left)
+            worker.connection.send(job)
+            reply = await _receive(worker.connection, left)
         except (TimeoutError, EOFError, OSError, asyncio.CancelledError) as exc:
             message = (
                 "" if isinstance(exc, TimeoutError | asyncio.CancelledError) else worker.failure(self._limits)
@@ -252,19 +265,6 @@ class QueryPool:
             "make it more selective or add a LIMIT"
         )
 
-    async def _ask(self, worker: _Worker, job: Job, timeout: float) -> object:
-        loop = asyncio.get_running_loop()
-        ready: asyncio.Future[None] = loop.create_future()
-        worker.connection.send(job)
-        loop.add_reader(worker.connection.fileno(), _settle, ready)
-        try:
-            await asyncio.wait_for(asyncio.shield(ready), max(timeout, 0.001))
-        finally:
-            loop.remove_reader(worker.connection.fileno())
-        # uvloop's add_reader makes the pipe non-blocking; a large answer needs blocking reads.
-        os.set_blocking(worker.connection.fileno(), True)
-        return worker.connection.recv()
-
     async def _acquire(self, timeout: float) -> _Worker:
         """Take an idle regular worker, else the idle reserve, else wait (at most ``timeout``)."""
         assert self._changed is not None, "QueryPool.start() was not awaited"
@@ -287,16 +287,45 @@ class QueryPool:
 
     async def _replace(self, worker: _Worker) -> None:
         worker.stop()
-        self._workers.remove(worker)
-        assert self._changed is not None
-        async with self._changed:
+        if worker in self._workers:
+            self._workers.remove(worker)
+        if not self._closed:
             self._add(reserve=worker.reserve)
-            self._changed.notify()
 
     def _add(self, *, reserve: bool) -> None:
         fresh = _Worker(self._context, self._site, self._base, self._limits, reserve=reserve)
         self._workers.append(fresh)
-        self._idle.append(fresh)
+        task = asyncio.get_running_loop().create_task(self._welcome(fresh))
+        self._starting.add(task)
+        task.add_done_callback(self._starting.discard)
+
+    async def _welcome(self, worker: _Worker) -> None:
+        """Wait for a new worker's first word: ready, or why it cannot run queries."""
+        try:
+            word = await _receive(worker.connection, _START_TIMEOUT)
+        except (TimeoutError, EOFError, OSError):
+            word = worker.failure(self._limits)
+        if word != _READY:
+            self._broken = str(word)
+            return
+        assert self._changed is not None
+        async with self._changed:
+            self._idle.append(worker)
+            self._changed.notify()
+
+
+async def _receive(connection: Connection, timeout: float) -> object:
+    """Wait (without blocking the loop) at most ``timeout`` s for a message on a worker's pipe."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(connection.fileno(), _settle, ready)
+    try:
+        await asyncio.wait_for(asyncio.shield(ready), max(timeout, 0.001))
+    finally:
+        loop.remove_reader(connection.fileno())
+    # uvloop's add_reader makes the pipe non-blocking; a large answer needs blocking reads.
+    os.set_blocking(connection.fileno(), True)
+    return connection.recv()
 
 
 def limits_of(config: Config) -> WorkerLimits:
