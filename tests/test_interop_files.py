@@ -27,6 +27,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import ROOT
+from jsonld_support import SCHEMA_IRIS, SCHEMAORG
 from rdflib import BNode, Dataset, Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
@@ -244,11 +245,17 @@ def has_bnode(quad: tuple[Any, ...]) -> bool:
 # ---------------------------------------------------------------- jsonld.js
 
 
-def jsonld_js(names: list[str], folder: Path) -> dict[str, dict[str, str]]:
-    """Convert JSON-LD files (relative to ``folder``) to N-Quads with jsonld.js, in one process."""
+def jsonld_js(
+    names: list[str], folder: Path, serve: dict[str, Path] | None = None
+) -> dict[str, dict[str, str]]:
+    """Convert JSON-LD files (relative to ``folder``) to N-Quads with jsonld.js, in one process.
+
+    ``serve`` maps the only IRIs jsonld.js may load to local files; every other load fails.
+    """
     assert (NODE_DIR / "node_modules" / "jsonld").is_dir(), "run: npm ci --prefix tests/node"
+    served = [arg for iri, path in (serve or {}).items() for arg in ("--serve", f"{iri}={path}")]
     done = subprocess.run(
-        ["node", str(TO_NQUADS)],
+        ["node", str(TO_NQUADS), *served],
         input="".join(f"{name}\n" for name in names),
         cwd=folder,
         env=offline_env(),
@@ -271,6 +278,18 @@ def test_jsonld_js_reads_every_jsonld_file_offline_as_its_twin(
     assert errors == []
     readings = {name: parse_ntriples(result["nquads"]) for name, result in results.items()}
     assert compare_all(readings, twins, names) == []
+
+
+def test_jsonld_js_reads_every_schemaorg_embed_losslessly_offline(built_site: Path) -> None:
+    # The embeds refer to schema.org's context by design (what editors paste, what search
+    # engines read); served from tests/vocab. Safe mode fails on a relative IRI or anything
+    # dropped; test_pages checks each type and property against the schema.org vocabulary.
+    names = sorted(relative(path, built_site) for path in (built_site / "embed").rglob("*.jsonld"))
+    assert len(names) > 150
+    schema_context = SCHEMAORG / "schemaorgcontext.jsonld"
+    results = jsonld_js(names, built_site, serve=dict.fromkeys(SCHEMA_IRIS, schema_context))
+    assert [f"{name}: {result['error']}" for name, result in results.items() if "error" in result] == []
+    assert [name for name, result in results.items() if not result["nquads"].strip()] == []
 
 
 # ---------------------------------------------------------------- rdflib's JSON-LD parser
