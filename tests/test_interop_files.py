@@ -6,7 +6,8 @@ jsonld.js (the JavaScript reference processor, pinned in tests/node) and rdflib'
 parser read every JSON-LD document. Each file must give exactly the triples of its N-Triples
 twin (``x.ttl``/``x.rdf``/``x.jsonld`` ↔ ``x.nt``; the catalogue's forms ↔ ``catalog.ttl``).
 A JSON-LD document that needs its context from the network cannot be read offline, on an
-intranet, or by a harvester that does not follow links, so every load is refused.
+intranet, or by a harvester that does not follow links, so every load is refused (the
+schema.org embeds get only schema.org's context, from tests/vocab).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def twin_of(name: str) -> str | None:
 
 
 def jsonld_files(site: Path) -> list[str]:
-    """Return every JSON-LD document of our own graphs (the schema.org embeds are tested with the pages)."""
+    """Return every JSON-LD document of our own graphs (not the schema.org embeds, which have no twin)."""
     return sorted(
         relative(path, site)
         for path in site.rglob("*.jsonld")
