@@ -166,11 +166,12 @@ def used_context(definitions: Mapping[str, Any], triples: Sequence[ox.Triple]) -
     Kept: ``@version`` and the keyword aliases; each term whose IRI occurs in the triples;
     each prefix whose namespace some IRI (or datatype) starts with, or that a kept term names.
     An entry that matches no IRI of the triples cannot take part in compacting them, so the
-    document compacts exactly as with the whole context.
+    document compacts as with the whole context, except that a prefix named like the scheme
+    of one of its IRIs is left out (and spelled out in the terms that use it).
     """
     iris = _written_iris(triples)
-    # "area:x" with no "//" is an absolute IRI of scheme "area": a prefix of that name would
-    # turn it into a compact IRI, so the document goes without the prefix (JSON-LD 1.1 §6.2.2).
+    # <area:x> (no "//") is an absolute IRI of scheme "area": a prefix "area" would make it
+    # read as a compact IRI (pyld refuses: "IRI confused with prefix"), so it is left out.
     schemes = {iri.split(":", 1)[0] for iri in iris if not iri.split(":", 1)[1].startswith("//")}
     prefixes = {
         name: value
