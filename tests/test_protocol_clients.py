@@ -50,6 +50,7 @@ from SPARQLWrapper import (
     XML,
     SPARQLWrapper,
 )
+from stores import load_dump, running_oxigraph
 
 from publish.config import load_config
 from publish.server import create_app
@@ -762,3 +763,76 @@ def test_a_small_file_keeps_one_etag(server: str) -> None:
     plain = send(server, "GET", "/robots.txt")
     assert small.status == plain.status == 200 and len(plain.body) < 512
     assert "content-encoding" not in small.headers and small.headers["etag"] == plain.headers["etag"]
+
+
+# ---------------------------------------------------------------- the same requests to Oxigraph
+
+
+@pytest.fixture(scope="module")
+def oxigraph(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Oxigraph server from PyPI, read-only, holding the dump; yields its root URL (/query)."""
+    location = tmp_path_factory.mktemp("oxigraph-protocol") / "store"
+    load_dump(built_site, location)
+    with running_oxigraph(location, read_only=True) as url:
+        yield url
+
+
+def _from(query: str, *graphs: str) -> str:
+    """The query with FROM clauses: Oxigraph's default graph is its own, ours the union."""
+    head, keyword, rest = query.partition("WHERE {") if "WHERE {" in query else query.partition("{")
+    return head + "".join(f"FROM <{GRAPH[g]}> " for g in graphs) + keyword + rest
+
+
+# Not */*: the defaults are ours to choose (Turtle for graphs; Oxigraph's is N-Quads).
+COMPARED_ACCEPTS = [
+    "application/xml",
+    "text/xml",
+    "application/json",
+    "image/png",
+    "application/sparql-results+xml",
+    "text/turtle",
+    "application/rdf+xml",
+    "application/n-triples, text/tab-separated-values;q=0.1",
+    "text/csv;q=0.4, application/sparql-results+xml;q=0.9, text/turtle;q=0.5",
+]
+COMPARED_QUERIES = {
+    "select": _from(SELECT_AREAS, "data"),
+    "ask": _from(ASK_TRUE, "data"),
+    "construct": _from(CONSTRUCT_LABELS, "data"),
+}
+
+
+def _answer(kind: str, reply: Reply) -> object:
+    if reply.status != 200:
+        return reply.status
+    if reply.media_type in GRAPH_TYPES:
+        return {by_value(t) for t in graph_of(reply)}
+    if kind == "ask":  # CSV and TSV have no parser for ASK: their bytes are compared
+        return boolean_of(reply) if reply.media_type in (SRJ, SRX) else reply.body
+    return rows_of(reply)
+
+
+@pytest.mark.parametrize("accept", COMPARED_ACCEPTS)
+@pytest.mark.parametrize("kind", list(COMPARED_QUERIES))
+def test_accept_gets_what_oxigraph_gives(kind: str, accept: str, server: str, oxigraph: str) -> None:
+    query = COMPARED_QUERIES[kind]
+    ours = get(server, query, accept=accept)
+    assert ours.status in (200, 406), ours.body
+    target = "/query?" + urllib.parse.urlencode({"query": query})
+    theirs = send(oxigraph, "GET", target, headers={"Accept": accept})
+    assert (ours.status, ours.media_type if ours.status == 200 else "") == (
+        theirs.status,
+        theirs.media_type if theirs.status == 200 else "",
+    )
+    assert _answer(kind, ours) == _answer(kind, theirs)
+
+
+@pytest.mark.parametrize(("graphs", "query"), SWAPPED)
+def test_protocol_dataset_answers_as_oxigraph(
+    graphs: dict[str, list[str]], query: str, server: str, oxigraph: str
+) -> None:
+    pairs = [("query", query), *((key, value) for key, values in graphs.items() for value in values)]
+    target = "?" + urllib.parse.urlencode(pairs)
+    ours, theirs = send(server, "GET", "/sparql" + target), send(oxigraph, "GET", "/query" + target)
+    assert ours.status == theirs.status == 200
+    assert boolean_of(ours) is boolean_of(theirs) is False
