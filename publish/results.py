@@ -16,9 +16,11 @@ import pyoxigraph as ox
 
 from . import exports
 from .errors import QueryError
+from .safetext import require_rdfxml_predicate, require_well_formed, require_xml_text, visible
 from .sparql import GRAPH_FORMATS, RESULT_FORMATS, QueryResult, Term
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XML_INSTEAD = "SPARQL JSON results (format=json)"
 
 
 def serialise(result: QueryResult, fmt: str, *, prefixes: Mapping[str, str]) -> tuple[bytes, str]:
@@ -39,15 +41,34 @@ def serialise(result: QueryResult, fmt: str, *, prefixes: Mapping[str, str]) -> 
 
 def _graph(result: QueryResult, fmt: str, prefixes: Mapping[str, str]) -> bytes:
     triples = list(result.triples)
-    if fmt in ("turtle", "table"):
+    if fmt == "table":  # Turtle for a terminal: its control characters shown, not obeyed
+        text = exports.turtle(triples, prefixes).decode("utf-8")
+        return "\n".join(visible(line) for line in text.split("\n")).encode("utf-8")
+    if fmt == "turtle":
         return exports.turtle(triples, prefixes)
     if fmt == "nt":
         return exports.ntriples(triples)
     if fmt == "rdfxml":
-        return ox.serialize(sorted(set(triples), key=str), format=ox.RdfFormat.RDF_XML) or b""
+        return _rdfxml(triples)
     if fmt == "jsonld":
         return exports.jsonld(triples, exports.make_context(triples, prefixes))
     raise QueryError(f"format {fmt!r} does not fit a graph result; use one of: {', '.join(GRAPH_FORMATS)}")
+
+
+def _rdfxml(triples: list[ox.Triple]) -> bytes:
+    instead = "Turtle, N-Triples or JSON-LD"
+    for triple in triples:
+        require_rdfxml_predicate(triple.predicate.value)
+        for term in (triple.subject, triple.object):
+            if isinstance(term, ox.NamedNode | ox.Literal):
+                require_xml_text(term.value, where=f"the value {_shown(term.value)}", instead=instead)
+    body = ox.serialize(sorted(set(triples), key=str), format=ox.RdfFormat.RDF_XML) or b""
+    require_well_formed(body, what="RDF/XML", instead=instead)
+    return body
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:39] + "…")
 
 
 def _json_term(term: Term) -> dict[str, str]:
@@ -82,17 +103,24 @@ def _json(result: QueryResult) -> bytes:
 
 
 def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        require_xml_text(term.value, where=f"the value {_shown(term.value)}", instead=_XML_INSTEAD)
     if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
+        return f"<uri>{_text(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
+        return f"<bnode>{_text(term.value)}</bnode>"
     if isinstance(term, ox.Literal):
         if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+            return f"<literal xml:lang={quoteattr(term.language)}>{_text(term.value)}</literal>"
         if term.datatype.value != _XSD_STRING:
-            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{_text(term.value)}</literal>"
+        return f"<literal>{_text(term.value)}</literal>"
     raise QueryError("RDF-star triples have no SPARQL XML form")
+
+
+def _text(value: str) -> str:
+    """Escape character data; a CR as a reference, so XML's line-end normalising keeps it."""
+    return escape(value, {"\r": "&#13;"})
 
 
 def _xml(result: QueryResult) -> bytes:
@@ -111,7 +139,9 @@ def _xml(result: QueryResult) -> bytes:
             out.append("</result>")
         out.append("</results>")
     out.append("</sparql>\n")
-    return "\n".join(out).encode("utf-8")
+    body = "\n".join(out).encode("utf-8")
+    require_well_formed(body, what="SPARQL XML results", instead=_XML_INSTEAD)
+    return body
 
 
 def _plain(term: Term | None) -> str:
@@ -139,7 +169,7 @@ def _tsv(result: QueryResult) -> bytes:
 def _table(result: QueryResult) -> bytes:
     if result.boolean is not None:
         return f"{'yes' if result.boolean else 'no'}\n".encode()
-    cells = [list(result.variables)] + [[_plain(term) for term in row] for row in result.rows]
+    cells = [list(result.variables)] + [[visible(_plain(term)) for term in row] for row in result.rows]
     widths = [min(60, max(len(row[i]) for row in cells)) for i in range(len(result.variables))]
     lines = []
     for number, row in enumerate(cells):
