@@ -749,6 +749,8 @@ def test_each_content_coding_has_its_own_etag(server: str, built_site: Path) -> 
     assert coded.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
     assert plain.headers["etag"] != coded.headers["etag"]
     assert coded.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    head = send(server, "HEAD", target, headers={"Accept-Encoding": "gzip"})
+    assert head.headers["etag"] == coded.headers["etag"] and head.headers["content-encoding"] == "gzip"
     for etag in (plain.headers["etag"], coded.headers["etag"]):
         for encoding in ("identity", "gzip"):
             again = send(server, "GET", target, headers={"Accept-Encoding": encoding, "If-None-Match": etag})
