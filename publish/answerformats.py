@@ -73,7 +73,7 @@ class Choice:
         """Return the 406 message for a query of ``form``: what was asked and what is offered."""
         offered = [f for f in FORMATS if f.kind == kind_of(form)]
         return (
-            f"Not acceptable: {self.asked} names no format for a {form} answer. "
+            f"Not acceptable: {self.asked} names no format of {form} answers. "
             f"Offered: {', '.join(f.media_type for f in offered)} "
             f"(or format={'|'.join(f.name for f in offered)})."
         )
