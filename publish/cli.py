@@ -166,14 +166,23 @@ def query(
             body = query_file.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{query_file}: cannot read the query ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{query_file}: the query is not UTF-8 text (byte {exc.start})") from None
     else:
         body = text or ""
     from .workers import Job, answer_one
+
+    if _has_surrogate(body):  # bytes that are not UTF-8 reach argv as lone surrogates
+        raise UsageError("the query text is not valid UTF-8; write the query as UTF-8")
 
     bound = tuple((variable.value, term) for variable, term in (substitutions or {}).items())
     job = Job(body, fmt, fmt, sys.maxsize, substitutions=bound)
     answer = answer_one(site or config.output, config, job)
     click.echo(answer.body.decode("utf-8"), nl=False)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
 
 
 def _split_param(text: str) -> tuple[str, str]:
