@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import QueryError
 from .sparql import GRAPH_FORMATS, RESULT_FORMATS
@@ -118,6 +119,7 @@ def _by_words(words: list[str], kind: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=512)  # clients repeat their Accept header; negotiating it is the costly part
 def _by_accept(accept: str | None, kind: str) -> str:
     named: dict[str, str] = {}
     for answer_format in FORMATS:
