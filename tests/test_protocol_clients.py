@@ -838,3 +838,26 @@ def test_protocol_dataset_answers_as_oxigraph(
     ours, theirs = send(server, "GET", "/sparql" + target), send(oxigraph, "GET", "/query" + target)
     assert ours.status == theirs.status == 200
     assert boolean_of(ours) is boolean_of(theirs) is False
+
+
+# ---------------------------------------------------------------- request bodies and parameters
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/sparql-query", b"ASK { ?s ?p '\xff' }"),
+        ("application/x-www-form-urlencoded", b"query=ASK%20%7B%20%3Fs%20%3Fp%20'%FF'%20%7D"),
+        ("application/sparql-query; charset=ISO-8859-1", b"ASK {}"),
+    ],
+)
+def test_a_body_that_is_not_utf8_is_400_saying_so(content_type: str, body: bytes, server: str) -> None:
+    reply = send(server, "POST", "/sparql", headers={"Content-Type": content_type}, body=body)
+    assert reply.status == 400 and b"UTF-8" in reply.body
+    assert "Accept" in reply.headers["vary"]
+
+
+@pytest.mark.parametrize("name", ["default-graph-uri", "named-graph-uri"])
+def test_an_empty_graph_parameter_is_400_naming_it(name: str, server: str) -> None:
+    reply = get(server, "ASK {}", **{name: ""})
+    assert reply.status == 400 and name.encode() in reply.body
