@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
 
-from . import catalog, exports, hosting, html
+from . import catalog, exports, hosting, html, wellformed
 from .config import Config
 from .dataset import LoadedDataset, load
 from .errors import BuildError, ValidationFailed
@@ -68,6 +71,13 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
             + f"Nothing was published; {config.output} is unchanged. Fix the violations and build again."
         )
     artifacts = plan(dataset, config)
+    broken = wellformed.ill_formed((str(a.path), a.body) for a in artifacts)
+    if broken:
+        raise BuildError(
+            "the build made files their own format's parser rejects; nothing was published and "
+            f"{config.output} is unchanged. Report this as a bug in klyngedata, with:\n"
+            + "\n".join(f"  {line}" for line in broken[:20])
+        )
     write_site(config.output, artifacts)
     return BuildResult(config.output, len(artifacts), sum(len(a.body) for a in artifacts), report, lang)
 
@@ -82,8 +92,32 @@ def plan(dataset: LoadedDataset, config: Config) -> list[Artifact]:
     artifacts += [Artifact(*file) for file in catalog.site_files(dataset, config, artifacts)]
     paths = [a.path for a in artifacts]
     if len(set(paths)) != len(paths):
-        raise BuildError("two published files would share a path; check the IRIs for duplicates")
+        raise BuildError(_shared_path_message(paths, dataset))
     return sorted(artifacts, key=lambda a: str(a.path))
+
+
+def _shared_path_message(paths: list[PurePosixPath], dataset: LoadedDataset) -> str:
+    """Name the first path two files would share, and the resources whose files they are."""
+    seen: set[PurePosixPath] = set()
+    shared = next(p for p in paths if p in seen or seen.add(p))  # type: ignore[func-returns-value]
+    uris = dataset.uris
+    owners = [
+        iri
+        for iri in sorted(describe_resources(dataset))
+        if str(shared)
+        .removeprefix("embed/")
+        .startswith(
+            str(uris.document_stem(iri)).removeprefix("id/" if str(shared).startswith("embed/") else "") + "."
+        )
+    ]
+    named = " and ".join(
+        f"<{iri}>" + (f" ({dataset.locations[iri]})" if iri in dataset.locations else "") for iri in owners
+    )
+    return (
+        f"two published files would share the path {shared}"
+        + (f": the files of {named}" if named else "")
+        + "; rename one of the resources (a slug must not end in a language suffix such as .en)"
+    )
 
 
 def rdf_artifacts(dataset: LoadedDataset) -> list[Artifact]:
@@ -176,32 +210,111 @@ def _json(value: object) -> bytes:
 
 
 def write_site(output: Path, artifacts: list[Artifact]) -> None:
-    """Write the artifacts into a new folder and swap it in place of ``output``."""
-    _check_replaceable(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    """Write the artifacts into a new folder and swap it in place of ``output``.
+
+    Builds beside one output take turns (a lock on its parent folder); each first removes what
+    a killed build left behind (see :func:`remove_leftovers`).
+    """
+    staging: Path | None = None
     try:
-        staging.chmod(0o755)
-        for artifact in artifacts:
-            target = staging / artifact.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(artifact.body)
-        (staging / MARKER).write_text("built by klyngedata; safe to replace\n", encoding="utf-8")
-        _swap(staging, output)
+        _check_replaceable(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with _parent_lock(output):
+            remove_leftovers(output)
+            staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+            # The marker comes first, so a build killed at any later point leaves a folder the
+            # next build recognises by name and marker as its own.
+            (staging / MARKER).write_text("built by klyngedata; safe to replace\n", encoding="utf-8")
+            staging.chmod(0o755)
+            for artifact in artifacts:
+                target = staging / artifact.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(artifact.body)
+            _swap(staging, output)
     except OSError as exc:
         raise BuildError(
-            f"{output}: could not write the site ({exc}); the previous site is unchanged"
+            f"{output}: could not write the site ({_reason(exc)}); the previous site is unchanged. "
+            "Check that the output's folder exists, is writable and has free space, or choose "
+            "another --output"
         ) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            _remove_built(staging)
+
+
+def _reason(exc: OSError) -> str:
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
+@contextmanager
+def _parent_lock(output: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the output's parent folder (released when the process ends)."""
+    descriptor = os.open(output.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(
+                f"{output}: another klyngedata build is writing beside it; wait for it to end"
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def leftovers(output: Path) -> list[Path]:
+    """Return the folders killed builds left beside ``output``.
+
+    Only folders named like our staging folders (``.<output>.new-XXXXXXXX`` or ``.old-``) that
+    hold our marker file, or are empty (killed before the marker was written), and are not
+    symbolic links. Nothing else is ever touched.
+    """
+    if not output.parent.is_dir():
+        return []
+    pattern = re.compile(rf"\.{re.escape(output.name)}\.(new|old)-[a-z0-9_]{{8}}")
+    found = []
+    for path in output.parent.iterdir():
+        if not pattern.fullmatch(path.name) or path.is_symlink() or not path.is_dir():
+            continue
+        if (path / MARKER).is_file() or not any(path.iterdir()):
+            found.append(path)
+    return sorted(found)
+
+
+def remove_leftovers(output: Path) -> None:
+    """Remove what :func:`leftovers` finds (call it under the parent lock)."""
+    for path in leftovers(output):
+        _remove_built(path)
+
+
+def _remove_built(folder: Path) -> None:
+    """Remove a folder a build made, its marker last: killed midway, it is still recognisable."""
+    if not folder.is_dir():
+        return
+    for child in folder.iterdir():
+        if child.name == MARKER:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+    with suppress(OSError):  # what cannot go now, the next build removes
+        (folder / MARKER).unlink(missing_ok=True)
+        folder.rmdir()
 
 
 def _check_replaceable(output: Path) -> None:
-    if not output.exists():
+    try:
+        exists, is_dir = output.exists(), output.is_dir()
+        ours = not is_dir or not any(output.iterdir()) or (output / MARKER).exists()
+    except OSError as exc:
+        raise BuildError(f"{output}: cannot look at the output folder ({_reason(exc)})") from None
+    if not exists:
         return
-    if not output.is_dir():
+    if not is_dir:
         raise BuildError(f"{output}: exists and is not a folder; choose another --output")
-    if any(output.iterdir()) and not (output / MARKER).exists():
+    if not ours:
         raise BuildError(
             f"{output}: is a non-empty folder that klyngedata did not build (no {MARKER}); "
             "refusing to replace it — choose an empty or new --output"

@@ -41,6 +41,9 @@ class Config:
     sparql_endpoint: str = ""
     issued: date | None = None
     dataset_version: str | None = None
+    max_literal_length: int = 100_000
+    max_list_length: int = 1_000
+    max_nesting_depth: int = 32
     max_query_length: int = 65_536
     max_query_depth: int = 64
     max_request_body: int = 1_048_576
@@ -73,6 +76,9 @@ KEYS: dict[str, tuple[object, str]] = {
     "sparql_endpoint": (None, "Public URL of the SPARQL endpoint (catalogue); default <base_iri>sparql."),
     "issued": (None, "Date the dataset was first published (ISO 8601): the catalogue's dct:issued."),
     "dataset_version": (None, "Version of the published dataset: the catalogue's dcat:version."),
+    "max_literal_length": (100_000, "Characters a literal of the sources may hold; a longer one is refused."),
+    "max_list_length": (1_000, "Items an RDF list of the sources may hold; a longer one is refused."),
+    "max_nesting_depth": (32, "How deep blank nodes (and lists in lists) may nest in the sources."),
     "max_query_length": (65_536, "Characters a SPARQL query may have; a longer one is refused (400)."),
     "max_query_depth": (64, "How deep brackets may nest in a SPARQL query; checked before any parser."),
     "max_request_body": (1_048_576, "Bytes a request body may have; a larger one gets 413."),
@@ -137,6 +143,10 @@ def parse_table(
     endpoint = _check_endpoint(table.get("sparql_endpoint"), base_iri, problems)
     issued = _check_date("issued", table.get("issued"), problems)
     version = _check_text("dataset_version", table.get("dataset_version"), problems)
+    limits = {
+        key: int(_check_positive(key, table.get(key, KEYS[key][0]), int, problems))
+        for key in ("max_literal_length", "max_list_length", "max_nesting_depth")
+    }
     serving = _check_serving(table, problems)
     if problems:
         raise ConfigError(problems, file=file)
@@ -157,6 +167,9 @@ def parse_table(
         sparql_endpoint=endpoint,
         issued=issued,
         dataset_version=version,
+        max_literal_length=limits["max_literal_length"],
+        max_list_length=limits["max_list_length"],
+        max_nesting_depth=limits["max_nesting_depth"],
         **serving,  # type: ignore[arg-type]
     )
 

@@ -15,7 +15,8 @@ from urllib.parse import urljoin
 import pyoxigraph as ox
 
 from .config import Config
-from .errors import LoadError
+from .errors import InputError, LoadError
+from .screen import FileScreen, Limits, Problem, cited_pages, range_problems
 from .uris import PARTS, Uris
 
 
@@ -73,19 +74,27 @@ def load(config: Config) -> LoadedDataset:
     locations: dict[str, Location] = {}
     files: list[str] = []
     mtimes: list[int] = []
+    limits = Limits(config.max_literal_length, config.max_list_length, config.max_nesting_depth)
+    problems: list[Problem] = []
+    screens: list[FileScreen] = []
     for part in PARTS:
         graph = ox.NamedNode(uris.graph(part))
         for path in _turtle_files(folders[part], part=part, project=config.project_dir):
             shown = _shown(path, config.project_dir)
             files.append(shown)
             mtimes.append(int(path.stat().st_mtime))
-            quads, prefixes = _parse(path, shown=shown, base=uris.base, graph=graph)
-            if part == "shapes":
-                quads = [_resolve_namespace(quad, uris.base) for quad in quads]
+            quads, screen = _load_file(path, shown=shown, part=part, uris=uris, graph=graph, limits=limits)
             for quad in quads:
                 raw.add(quad)
-            for iri, line in _subject_lines(path, prefixes, uris.base):
+            for iri, line in screen.subject_lines.items():
                 locations.setdefault(iri, Location(shown, line))
+            problems += screen.terms(limits) + screen.structure(limits)
+            if part == "data":
+                screens.append(screen)
+    ontology = [q.triple for q in raw.quads_for_graph_name(ox.NamedNode(uris.graph("ontology")))]
+    problems += _data_problems(screens, ontology, uris)
+    if problems:
+        raise InputError(problems)
     raw.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
     parts = {
         part: tuple(sorted(raw.quads_for_graph_name(ox.NamedNode(uris.graph(part))), key=str))
@@ -96,6 +105,37 @@ def load(config: Config) -> LoadedDataset:
     return LoadedDataset(uris, parts, locations, tuple(files), store, max(mtimes))
 
 
+def _load_file(
+    path: Path, *, shown: str, part: str, uris: Uris, graph: ox.NamedNode, limits: Limits
+) -> tuple[list[ox.Quad], FileScreen]:
+    """Parse one file into quads of ``graph``; return them with the file's screen."""
+    text = _read(path, shown=shown)
+    quads, prefixes = _parse(text, shown=shown, base=uris.base, graph=graph, limits=limits)
+    if not quads:
+        raise LoadError(
+            "holds no RDF statements (it is empty or only comments); add the data or delete the file",
+            file=shown,
+        )
+    if part == "shapes":
+        quads = [_resolve_namespace(quad, uris.base) for quad in quads]
+    screen = FileScreen(
+        [q.triple for q in quads],
+        file=shown,
+        subject_lines=dict(_subject_lines(text, prefixes, uris.base)),
+        text_lines=text.split("\n"),  # the parser counts only LF as a line break
+        prefixes={**uris.prefixes(), **prefixes},
+    )
+    return quads, screen
+
+
+def _data_problems(screens: list[FileScreen], ontology: list[ox.Triple], uris: Uris) -> list[Problem]:
+    """Check what needs all of data/ at once: outside subjects, values against rdfs:range."""
+    data = [(triple, screen) for screen in screens for triple in screen.triples]
+    sources = cited_pages((triple for triple, _ in data), uris)
+    problems = [problem for screen in screens for problem in screen.subjects(uris, sources)]
+    return problems + range_problems(data, ontology)
+
+
 def _turtle_files(folder: Path, *, part: str, project: Path) -> list[Path]:
     shown = _shown(folder, project)
     if not folder.is_dir():
@@ -104,16 +144,48 @@ def _turtle_files(folder: Path, *, part: str, project: Path) -> list[Path]:
             file=shown,
         )
     found = sorted(folder.rglob("*.ttl"))
+    root = project.resolve()
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            raise LoadError(
+                f"is a link to {path.resolve()}, outside the project; copy what it points to into "
+                f"{shown} instead (a build reads only the project's own files)",
+                file=str(path.relative_to(project)),
+            )
     if not found:
         raise LoadError(f"no .ttl files in the {part} folder; add the {part} in Turtle", file=shown)
     return found
 
 
+_BOM = "\ufeff"
+
+
+def _read(path: Path, *, shown: str) -> str:
+    """Return the file's text; a UTF-8 byte order mark is accepted and dropped."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read the file: {exc.strerror}", file=shown) from None
+    try:
+        return data.decode("utf-8").removeprefix(_BOM)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError(
+            f"is not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8 and run again",
+            file=shown,
+            line=line,
+            column=column,
+        ) from None
+
+
 def _parse(
-    path: Path, *, shown: str, base: str, graph: ox.NamedNode
+    text: str, *, shown: str, base: str, graph: ox.NamedNode, limits: Limits
 ) -> tuple[list[ox.Quad], Mapping[str, str]]:
     try:
-        parser = ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=base, without_named_graphs=True)
+        parser = ox.parse(
+            text.encode("utf-8"), format=ox.RdfFormat.TURTLE, base_iri=base, without_named_graphs=True
+        )
         triples = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parser]
     except SyntaxError as exc:
         message = str(exc.msg).split(": ", 1)[-1] if exc.msg else "invalid Turtle"
@@ -123,7 +195,17 @@ def _parse(
             line=exc.lineno,
             column=exc.offset,
         ) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except MemoryError:
+        # pyoxigraph refuses a single token over its 16 MB buffer; the longest line holds it.
+        lines = text.split("\n")
+        longest = max(range(len(lines)), key=lambda n: len(lines[n])) + 1
+        raise LoadError(
+            "a literal or IRI is longer than the Turtle parser's 16 MB buffer; a literal may "
+            f"hold at most max_literal_length ({limits.max_literal_length:,}) characters: shorten it",
+            file=shown,
+            line=longest,
+        ) from None
+    except ValueError as exc:
         raise LoadError(f"cannot read the file: {exc}", file=shown) from None
     return triples, dict(parser.prefixes)
 
@@ -145,20 +227,27 @@ def _resolve_namespace(quad: ox.Quad, base: str) -> ox.Quad:
 _SUBJECT = re.compile(r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.%-]*|:[\w.%-]*)")
 
 
-def _subject_lines(path: Path, prefixes: Mapping[str, str], base: str) -> Iterable[tuple[str, int]]:
+def _subject_lines(source: str, prefixes: Mapping[str, str], base: str) -> Iterable[tuple[str, int]]:
     """Yield (IRI, line) for each subject written at column 0, the style of our Turtle files."""
-    with path.open(encoding="utf-8") as lines:
-        for number, text in enumerate(lines, start=1):
-            match = _SUBJECT.match(text)
-            if not match or text.startswith(("@", "PREFIX", "BASE", "prefix", "base")):
-                continue
-            token = match.group(1)
-            if token.startswith("<"):
-                yield urljoin(base, token[1:-1]), number
-            else:
-                name, local = token.split(":", 1)
-                if name in prefixes:
-                    yield prefixes[name] + local, number
+    seen: set[str] = set()
+    for number, text in enumerate(source.split("\n"), start=1):
+        for iri in _subject_at(text, prefixes, base):
+            if iri not in seen:
+                seen.add(iri)
+                yield iri, number
+
+
+def _subject_at(text: str, prefixes: Mapping[str, str], base: str) -> Iterable[str]:
+    match = _SUBJECT.match(text)
+    if not match or text.startswith(("@", "PREFIX", "BASE", "prefix", "base")):
+        return
+    token = match.group(1)
+    if token.startswith("<"):
+        yield urljoin(base, token[1:-1])
+    else:
+        name, local = token.split(":", 1)
+        if name in prefixes:
+            yield prefixes[name] + local
 
 
 def _shown(path: Path, project: Path) -> str:

@@ -5,6 +5,7 @@
         ├── ConfigError            (exit 2) [tool.klyngedata] is missing or wrong
         ├── UsageError             (exit 2) a command-line value is wrong
         ├── LoadError              (exit 1) a source file is missing or is not valid Turtle
+        ├── InputError           (exit 1) parsed values no output can carry (screen.py)
         ├── ValidationFailed       (exit 1) the data does not conform to the shapes
         ├── QueryError             (exit 1) a SPARQL query is malformed or fails
         ├── BuildError             (exit 1) the site could not be written
@@ -14,6 +15,8 @@ Library code raises these; only ``cli.py`` turns them into an exit code and a me
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import click
 
@@ -56,6 +59,21 @@ class LoadError(KlyngedataError):
         self.column = column
         where = file if line is None else f"{file}:{line}" + (f":{column}" if column else "")
         super().__init__(f"{where}: {message}")
+
+
+class InputError(KlyngedataError):
+    """Parsed sources hold values no output can carry: bad lexical forms, control characters, …"""
+
+    def __init__(self, problems: Sequence[object], *, shown: int = 25) -> None:
+        self.problems = tuple(problems)
+        lines = [f"  {p}" for p in self.problems[:shown]]
+        if len(self.problems) > shown:
+            lines.append(f"  … and {len(self.problems) - shown} more")
+        super().__init__(
+            f"the sources hold {len(self.problems)} value(s) that cannot be published:\n"
+            + "\n".join(lines)
+            + "\nNothing was checked further or published; fix these and run again."
+        )
 
 
 class ValidationFailed(KlyngedataError):  # noqa: N818 - reads as the outcome it reports

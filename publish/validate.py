@@ -125,11 +125,13 @@ def validate(dataset: LoadedDataset, *, lang: str = "en") -> Report:
 
     data = to_rdflib(dataset.quads("ontology", "data"))
     shapes = to_rdflib(dataset.quads("shapes"))
+    check_shapes(shapes, dataset)
     try:
-        results = run_shacl(data, shapes, check_shapes=True)
+        results = run_shacl(data, shapes, check_shapes=False)
     except ReportableRuntimeError as exc:
-        files = ", ".join(f for f in dataset.files if f.startswith("shapes"))
-        raise ValidationFailed(f"{files}: the shapes themselves are not valid SHACL: {exc}") from None
+        raise ValidationFailed(_shape_error(str(exc.message), dataset)) from None
+    except Exception as exc:  # noqa: BLE001 - pySHACL raises what its parsers raise (pyparsing, …)
+        raise ValidationFailed(_shape_error(f"{type(exc).__name__}: {exc}", dataset)) from None
     findings = [
         _finding(result, results, data, shapes, dataset, lang)
         for result in results.subjects(RDF.type, SH.ValidationResult)
@@ -138,6 +140,53 @@ def validate(dataset: LoadedDataset, *, lang: str = "en") -> Report:
         key=lambda f: (SEVERITIES.index(f.severity), f.file or "", f.line or 0, f.focus, f.path or "")
     )
     return Report(tuple(findings), results)
+
+
+def check_shapes(shapes: Graph, dataset: LoadedDataset) -> None:
+    """Check the shapes against SHACL-for-SHACL; raise naming each bad shape's file and line."""
+    from pyshacl.entrypoints import meta_validate
+
+    conforms, results, _ = meta_validate(shapes, inference="none", allow_warnings=True)
+    if conforms:
+        return
+    assert isinstance(results, Graph)
+    lines = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = _named_owner(results.value(result, SH.focusNode), shapes)
+        location = dataset.locations.get(str(focus))
+        where = str(location) if location else _shape_files(dataset)
+        path = results.value(result, SH.resultPath)
+        value = results.value(result, SH.value)
+        message = results.value(result, SH.resultMessage)
+        detail = f"{_curie(path, dataset.uris.prefixes(), results)}: " if path is not None else ""
+        shown = f" (value {_curie(value, dataset.uris.prefixes(), results)})" if value is not None else ""
+        lines.append(f"  {where}: <{focus}>: {detail}{message}{shown}")
+    raise ValidationFailed(
+        "the shapes are not valid SHACL (checked against SHACL-for-SHACL):\n"
+        + "\n".join(sorted(set(lines)))
+        + "\nFix these shapes; the data was not checked."
+    )
+
+
+def _named_owner(node: Node | None, graph: Graph) -> Node | None:
+    """Return the first IRI above a blank node (the shape that holds ``sh:property [ … ]``)."""
+    seen: set[Node] = set()
+    while isinstance(node, BNode) and node not in seen:
+        seen.add(node)
+        node = next(graph.subjects(None, node), node)
+    return node
+
+
+def _shape_files(dataset: LoadedDataset) -> str:
+    return ", ".join(f for f in dataset.files if f.startswith("shapes")) or "shapes"
+
+
+def _shape_error(message: str, dataset: LoadedDataset) -> str:
+    """Word a pySHACL error about a shape, at the shape's file and line when it names one."""
+    shapes = [iri for iri in dataset.locations if f"<{iri}>" in message or f"{iri} " in message]
+    where = str(dataset.locations[max(shapes, key=len)]) if shapes else _shape_files(dataset)
+    first = message.strip().splitlines()[0] if message.strip() else "pySHACL cannot use the shapes"
+    return f"{where}: a shape cannot be used: {first}; fix the shape and run again"
 
 
 def _finding(

@@ -160,7 +160,7 @@ class Graph:
     def position(self, iri: str) -> int:
         """Return a resource's kd:position, or 0 when it has none."""
         for value in self.objects(iri, self.expand("kd:position")):
-            if isinstance(value, ox.Literal):
+            if isinstance(value, ox.Literal) and value.value.lstrip("+").isdigit():
                 return int(value.value)
         return 0
 
@@ -271,6 +271,8 @@ class View:
             nodes = graph.ordered([o.value for o in others if isinstance(o, ox.NamedNode)], self.lang)
             values = [self.value(ox.NamedNode(n), with_text=ordered) for n in nodes]
             values += [self.literal(o) for o in sorted(chosen, key=lambda o: o.value)]
+            # A blank node (an RDF list, a nested description) has no page: shown as anonymous.
+            values += [self.value(o) for o in others if isinstance(o, ox.BlankNode)]
             rows.append(self._row(predicate, values, ordered=ordered))
         return sorted(rows, key=self._row_order)
 

@@ -1,0 +1,311 @@
+"""Screen parsed Turtle before anything else sees it: what no SHACL shape can be trusted to catch.
+
+Every check works on the parsed triples (never on the text) and names the file, the line, the
+resource and the property at fault:
+
+* lexical forms of every datatype we publish (``"2020-13"^^xsd:gYearMonth`` is refused even
+  where no shape looks), and values of a property whose ``rdfs:range`` is a datatype;
+* characters no output can carry safely: C0/C1 control characters (XML 1.0 cannot hold NUL at
+  all) and the bidirectional overrides and isolates U+202A–202E, U+2066–2069;
+* the limits of ``[tool.klyngedata]``: literal length, RDF list length, blank-node nesting;
+* subjects of ``data/`` outside the base IRI, or whose IRI has no safe document path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .lexical import DATATYPES, LANG_STRING, XSD, check_lexical, subsumes
+from .uris import Uris
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDF_REST = RDF + "rest"
+RDF_TYPE = RDF + "type"
+RDFS_RANGE = "http://www.w3.org/2000/01/rdf-schema#range"
+# The one class of outside subject we describe: a web page the data cites (kd:Source).
+SOURCE_CLASS = "ontology#Source"
+
+# Code points refused in every literal and IRI. C0 controls except tab, LF and CR; DEL and the C1
+# block; the bidi embeddings/overrides (U+202A–202E) and isolates (U+2066–2069), which can make
+# a page show text in another order than it is stored; U+FFFE and U+FFFF (not XML characters).
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The structural limits of the input (config keys of the same names)."""
+
+    max_literal_length: int
+    max_list_length: int
+    max_nesting_depth: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One refused piece of input: where it is, what it is, and what to do."""
+
+    file: str
+    line: int | None
+    resource: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.resource}: {self.message}"
+
+
+def describe_char(char: str) -> str:
+    """Name a refused character the way a reader can find it (U+202E, not an invisible glyph)."""
+    names = {"\x00": "NUL", "\u202e": "RIGHT-TO-LEFT OVERRIDE", "\u202d": "LEFT-TO-RIGHT OVERRIDE"}
+    return f"U+{ord(char):04X}" + (f" ({names[char]})" if char in names else "")
+
+
+class FileScreen:
+    """The checks of one parsed file: its triples, and the lines where its subjects start."""
+
+    def __init__(
+        self,
+        triples: Sequence[ox.Triple],
+        *,
+        file: str,
+        subject_lines: Mapping[str, int],
+        text_lines: Sequence[str],
+        prefixes: Mapping[str, str],
+    ) -> None:
+        self.triples = triples
+        self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+        self.file = file
+        self.subject_lines = subject_lines
+        self.text_lines = text_lines
+        self.parent: dict[ox.BlankNode, ox.Triple] = {}
+        for triple in triples:
+            if isinstance(triple.object, ox.BlankNode):
+                self.parent.setdefault(triple.object, triple)
+
+    def name(self, term: object) -> str:
+        """Return a term as a reader wrote it: a prefixed name where one fits, else <IRI>."""
+        if isinstance(term, ox.BlankNode):
+            return "a blank node"
+        if not isinstance(term, ox.NamedNode):
+            return str(term)
+        for prefix, namespace in self.prefixes:
+            local = term.value[len(namespace) :]
+            if term.value.startswith(namespace) and local and _SEGMENT.fullmatch(local):
+                return f"{prefix}:{local}"
+        return f"<{term.value}>"
+
+    def owner(self, node: object) -> tuple[str, int | None]:
+        """Return the named resource that holds ``node`` (through blank nodes) and its line."""
+        seen: set[object] = set()
+        while isinstance(node, ox.BlankNode) and node in self.parent and node not in seen:
+            seen.add(node)
+            node = self.parent[node].subject
+        if isinstance(node, ox.NamedNode):
+            return f"<{node.value}>", self.subject_lines.get(node.value)
+        return "a blank node", None
+
+    def problem(
+        self, triple: ox.Triple, message: str, *, value: str | None = None, partial: bool = False
+    ) -> Problem:
+        """Return a Problem about one triple, at the line of its value when that can be found.
+
+        ``partial``: ``value`` is only the start of the literal (up to a refused character).
+        """
+        resource, line = self.owner(triple.subject)
+        if value is not None and line is not None:
+            line = self._value_line(line, value, partial=partial) or line
+        return Problem(self.file, line, resource, message)
+
+    def _value_line(self, start: int, value: str, *, partial: bool) -> int | None:
+        """Find the line holding a value: written whole in quotes if possible, else its start."""
+        first = value.split("\n", 1)[0]
+        whole = first == value and not partial
+        needles = [f'"{value}"', f"'{value}'"] if whole else []
+        needles += [f'"{first[:60]}', first[:60]] if first else []
+        for needle in needles:
+            for number in range(start, min(len(self.text_lines), start + 5000) + 1):
+                if needle in self.text_lines[number - 1]:
+                    return number
+        return None
+
+    def terms(self, limits: Limits) -> list[Problem]:
+        """Check every IRI and literal: characters, length, lexical form."""
+        problems = []
+        for triple in self.triples:
+            for term in (triple.subject, triple.predicate, triple.object):
+                if isinstance(term, ox.NamedNode) and (bad := FORBIDDEN.search(term.value)):
+                    message = f"the IRI <{term.value!r}> holds the character {describe_char(bad.group())}"
+                    problems.append(self.problem(triple, message + "; remove it"))
+            if isinstance(triple.object, ox.Literal):
+                found = self._literal(triple, triple.object, limits)
+                if found:
+                    problems.append(found)
+        return problems
+
+    def _literal(self, triple: ox.Triple, literal: ox.Literal, limits: Limits) -> Problem | None:
+        prop = self.name(triple.predicate)
+        value = literal.value
+        if len(value) > limits.max_literal_length:
+            return self.problem(
+                triple,
+                f"{prop}: a literal of {len(value):,} characters is longer than max_literal_length "
+                f"({limits.max_literal_length:,}); shorten it, or raise max_literal_length in "
+                "[tool.klyngedata]",
+                value=value,
+            )
+        if bad := FORBIDDEN.search(value):
+            return self.problem(
+                triple,
+                f"{prop}: the value holds the control or bidi character {describe_char(bad.group())} "
+                f"at character {bad.start() + 1}; remove it (no published format carries it safely)",
+                value=value[: bad.start()],
+                partial=True,
+            )
+        datatype = literal.datatype.value
+        if literal.language or datatype == XSD + "string":
+            return None
+        if datatype not in DATATYPES:
+            known = ", ".join(f"xsd:{name[len(XSD) :]}" for name in DATATYPES)
+            return self.problem(
+                triple,
+                f"{prop}: {value!r} has the datatype <{datatype}>, which klyngedata cannot check; "
+                f"use one of {known}",
+                value=value,
+            )
+        expected = check_lexical(datatype, value)
+        if expected is None:
+            return None
+        short = f"xsd:{datatype[len(XSD) :]}"
+        return self.problem(
+            triple, f'{prop}: "{value}" is not a valid {short}; expected {expected}', value=value
+        )
+
+    def structure(self, limits: Limits) -> list[Problem]:
+        """Check RDF list lengths and blank-node nesting, without recursion."""
+        children: dict[object, list[ox.Triple]] = defaultdict(list)
+        for triple in self.triples:
+            if isinstance(triple.object, ox.BlankNode):
+                children[triple.subject].append(triple)
+        roots = [s for s in children if not (isinstance(s, ox.BlankNode) and s in self.parent)]
+        stack: list[tuple[object, int, int]] = [(root, 0, 0) for root in roots]
+        seen: set[object] = set()
+        while stack:
+            node, depth, length = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for triple in children.get(node, ()):
+                is_rest = triple.predicate.value == RDF_REST
+                child_depth = depth if is_rest else depth + 1
+                child_length = length + 1 if is_rest else 1
+                if child_length > limits.max_list_length:
+                    return [
+                        self._limit(triple, "an RDF list longer than max_list_length", limits.max_list_length)
+                    ]
+                if child_depth > limits.max_nesting_depth:
+                    return [
+                        self._limit(
+                            triple,
+                            "blank nodes nested deeper than max_nesting_depth",
+                            limits.max_nesting_depth,
+                        )
+                    ]
+                stack.append((triple.object, child_depth, child_length))
+        return []
+
+    def _limit(self, triple: ox.Triple, what: str, limit: int) -> Problem:
+        key = "max_list_length" if "list" in what else "max_nesting_depth"
+        return self.problem(
+            triple,
+            f"{what} ({limit:,}); flatten the structure, or raise {key} in [tool.klyngedata]",
+        )
+
+    def subjects(self, uris: Uris, sources: set[str]) -> list[Problem]:
+        """Check that every named subject of data/ is ours (or a cited ``sources`` page)."""
+        problems = []
+        reported: set[str] = set()
+        for triple in self.triples:
+            subject = triple.subject
+            if not isinstance(subject, ox.NamedNode) or subject.value in reported:
+                continue
+            message = _subject_message(subject.value, uris, sources)
+            if message:
+                reported.add(subject.value)
+                problems.append(self.problem(triple, message))
+        return problems
+
+
+def _subject_message(iri: str, uris: Uris, sources: set[str]) -> str | None:
+    if not uris.is_local(iri):
+        if iri in sources:
+            return None
+        return (
+            f"this subject is outside the base IRI {uris.base}; data/ describes only our own "
+            "resources (and cited web pages typed kd:Source): fix the prefix or the IRI"
+        )
+    relative = iri[len(uris.base) :]
+    segments = relative.split("#", 1)[0].split("/")
+    if not uris.is_resource(iri) or len(segments) < 3 or not all(_SEGMENT.fullmatch(s) for s in segments[1:]):
+        return (
+            "this IRI has no safe page of its own; resources in data/ are named "
+            f"{uris.base}id/<kind>/<slug> with a slug of letters, digits, '-', '.', '_' or '~'"
+        )
+    return None
+
+
+def cited_pages(triples: Iterable[ox.Triple], uris: Uris) -> set[str]:
+    """Return the subjects typed kd:Source: the one kind of outside subject data/ may describe."""
+    source = ox.NamedNode(uris.base + SOURCE_CLASS)
+    return {
+        t.subject.value
+        for t in triples
+        if isinstance(t.subject, ox.NamedNode) and t.predicate.value == RDF_TYPE and t.object == source
+    }
+
+
+def range_problems(
+    data: Iterable[tuple[ox.Triple, FileScreen]], ontology: Iterable[ox.Triple]
+) -> list[Problem]:
+    """Check values of properties whose rdfs:range is a datatype against that datatype."""
+    ranges = {
+        t.subject.value: t.object.value
+        for t in ontology
+        if t.predicate.value == RDFS_RANGE
+        and isinstance(t.subject, ox.NamedNode)
+        and isinstance(t.object, ox.NamedNode)
+        and (t.object.value in DATATYPES or t.object.value in (LANG_STRING, XSD + "string"))
+    }
+    problems = []
+    for triple, screen in data:
+        expected = ranges.get(triple.predicate.value)
+        if expected is None:
+            continue
+        value = triple.object
+        short = _short(expected)
+        prop = screen.name(triple.predicate)
+        if not isinstance(value, ox.Literal):
+            problems.append(
+                screen.problem(triple, f"{prop} takes a {short} literal, got {screen.name(value)}")
+            )
+        elif not subsumes(expected, value.datatype.value):
+            problems.append(
+                screen.problem(
+                    triple,
+                    f'{prop}: "{value.value}" is a {_short(value.datatype.value)}; '
+                    f'the ontology gives the range {short}: write it as "…"^^{short}',
+                    value=value.value,
+                )
+            )
+    return problems
+
+
+def _short(iri: str) -> str:
+    if iri.startswith(XSD):
+        return "xsd:" + iri[len(XSD) :]
+    return "rdf:langString" if iri == LANG_STRING else f"<{iri}>"

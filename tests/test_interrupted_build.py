@@ -1,0 +1,101 @@
+"""A build killed at any moment leaves the complete old site or the complete new one, and the
+next build removes what the killed ones left beside the output (and nothing else)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_bad_data import EPOCH, hashes, make_tiny
+
+from publish.build import MARKER, leftovers
+
+KILLS = 20
+LABEL = '"CLEAN"@en .'
+
+
+def _label(project: Path, text: str) -> None:
+    """Set CLEAN's English label, so the two versions of the site differ."""
+    path = project / "data" / "tiny.ttl"
+    current = path.read_text(encoding="utf-8")
+    for old in (LABEL, '"CLEAN (A)"@en .', '"CLEAN (B)"@en .'):
+        current = current.replace(f"        {old}", f"        {text}")
+    path.write_text(current, encoding="utf-8")
+
+
+def _command(project: Path) -> list[str]:
+    return [str(Path(sys.executable).parent / "klyngedata"), "build", "--project", str(project)]
+
+
+def _build(project: Path) -> subprocess.Popen[bytes]:
+    """Start a build in its own process, to be killed."""
+    env = {**os.environ, **EPOCH}
+    return subprocess.Popen(_command(project), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _build_to_end(project: Path) -> None:
+    done = subprocess.run(_command(project), env={**os.environ, **EPOCH}, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], dict[str, str], float]:
+    """The file hashes of site A and site B, and how long one build takes."""
+    found = []
+    took = 0.0
+    for name in ("A", "B"):
+        project = make_tiny(tmp_path_factory.mktemp(name) / "project")
+        _label(project, f'"CLEAN ({name})"@en .')
+        start = time.monotonic()
+        _build_to_end(project)
+        took = max(took, time.monotonic() - start)
+        found.append(hashes(project / "site"))
+    assert found[0] != found[1]
+    return found[0], found[1], took
+
+
+def test_killed_builds_leave_a_whole_site(
+    versions: tuple[dict[str, str], dict[str, str], float], tmp_path: Path
+) -> None:
+    """20 SIGKILLs spread over a build's run: each leaves site A or site B, complete; then a
+    build removes every leftover staging folder and leaves a stranger's look-alike alone."""
+    site_a, site_b, took = versions
+    project = make_tiny(tmp_path / "project")
+    _label(project, '"CLEAN (A)"@en .')
+    _build_to_end(project)
+    stranger = project / ".site.new-abcdefgh"  # our name, but no marker and not empty: not ours
+    stranger.mkdir()
+    (stranger / "notes.txt").write_text("mine\n", encoding="utf-8")
+    outcomes = []
+    seen: set[str] = set()  # leftover folders found after a kill, before the next build
+    for kill in range(KILLS):
+        state = "A" if hashes(project / "site") == site_a else "B"
+        target = "B" if state == "A" else "A"
+        _label(project, f'"CLEAN ({target})"@en .')
+        process = _build(project)
+        time.sleep(took * 1.1 * kill / (KILLS - 1))  # from at once to just after a build's end
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        after = hashes(project / "site")
+        assert after in (site_a, site_b), f"kill {kill}: the site is neither A nor B"
+        outcomes.append("new" if after == (site_a if target == "A" else site_b) else "old")
+        left = leftovers(project / "site")
+        assert all((path / MARKER).is_file() or not any(path.iterdir()) for path in left)
+        seen.update(path.name for path in left)
+    _label(project, '"CLEAN (A)"@en .')
+    _build_to_end(project)
+    assert hashes(project / "site") == site_a
+    names = sorted(p.name for p in project.iterdir())
+    assert names == [stranger.name, "data", "ontology", "pyproject.toml", "shapes", "site"]
+    assert stranger.is_dir() and (stranger / "notes.txt").is_file()
+    print(
+        f"\n{KILLS} kills: {outcomes.count('old')} old site, {outcomes.count('new')} new site, "
+        f"{len(seen)} leftover folder(s) found after kills, 0 after the next build"
+    )
+    shutil.rmtree(stranger)
