@@ -230,3 +230,26 @@ def test_the_query_command_runs_in_a_sandboxed_worker_with_the_time_limit(built_
     with pytest.raises(QueryError, match="time limit of 1 s"):
         answer_one(built_site, config, Job(slow, "table", "table", 10))
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("command", [["serve", "--get", "/"], ["query", "ASK {}"]])
+def test_without_seccomp_the_commands_refuse_unless_allowed(
+    command: list[str], built_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from publish import workers
+    from publish.cli import main
+
+    monkeypatch.setattr(workers, "supported", lambda: "seccomp filters need Linux; this is darwin")
+    project = tmp_path / "project"
+    project.mkdir()
+    text = (built_site.parent / "pyproject.toml").read_text(encoding="utf-8")
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+    args = [*command, "--project", str(project), "--site", str(built_site)]
+    refused = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert refused.exit_code == 2
+    assert "this is darwin" in refused.stderr and "allow_unsandboxed = true" in refused.stderr
+    allowed = text.replace("[tool.klyngedata]\n", "[tool.klyngedata]\nallow_unsandboxed = true\n", 1)
+    (project / "pyproject.toml").write_text(allowed, encoding="utf-8")
+    assert CliRunner().invoke(main, args, catch_exceptions=False).exit_code == 0
