@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -248,16 +249,28 @@ def _reason(exc: OSError) -> str:
 
 
 @contextmanager
-def _parent_lock(output: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the output's parent folder (released when the process ends)."""
+def _parent_lock(output: Path, *, wait: float = 60.0) -> Iterator[None]:
+    """Hold an exclusive lock on the output's parent folder (released when the process ends).
+
+    Another build beside the same output is waited for, up to ``wait`` seconds. Where the file
+    system cannot lock at all, the build goes on without the lock.
+    """
     descriptor = os.open(output.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(
-                f"{output}: another klyngedata build is writing beside it; wait for it to end"
-            ) from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise BuildError(
+                        f"{output}: another klyngedata build has been writing beside it for "
+                        f"{wait:.0f} s; wait for it to end, or stop it"
+                    ) from None
+                time.sleep(0.2)
+            except OSError:
+                break  # no locks on this file system
         yield
     finally:
         os.close(descriptor)
