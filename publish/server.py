@@ -28,8 +28,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .answerformats import Choice, choose
 from .config import Config
 from .errors import QueryError
+from .guard import check_size
+from .serving import RequestLimits
 from .uris import FORMAT_NAMES, NEGOTIABLE, choose_language, media_type_of, negotiate
-from .workers import Answer, Job, NotAcceptableError, QueryPool, QueryTimeoutError
+from .workers import Answer, Job, NotAcceptableError, QueryPool, QueryTimeoutError, limits_of
 
 _CORS = {"Access-Control-Allow-Origin": "*"}
 # What documents and pages are negotiated on, and SPARQL answers (their format words are in the URL).
@@ -49,20 +51,37 @@ class SiteFile:
 
 
 class Site:
-    """Read-only access to the built site folder, cached in memory, never outside it."""
+    """Read-only access to the built site folder, cached in memory, never outside it.
 
-    def __init__(self, root: Path) -> None:
+    The cache holds at most ``budget`` bytes (``page_cache_bytes``), least recently used out
+    first; a miss costs its path's length, so unknown paths cannot grow it past the budget.
+    """
+
+    _OVERHEAD = 128  # bytes of bookkeeping counted for every entry
+
+    def __init__(self, root: Path, *, budget: int = 64 << 20) -> None:
         self.root = root.resolve()
-        self._cache: dict[str, SiteFile | None] = {}
+        self.budget = budget
+        self.cached_bytes = 0
+        self._cache: OrderedDict[str, SiteFile | None] = OrderedDict()
 
     def get(self, relative: str) -> SiteFile | None:
         """Return the file at a site path, or None (also for anything outside the site)."""
         if relative in self._cache:
+            self._cache.move_to_end(relative)
             return self._cache[relative]
         found = self._read(relative)
-        if len(self._cache) < 100_000:
+        cost = self._cost(relative, found)
+        if cost <= self.budget // 8:  # one entry never takes more than an eighth
             self._cache[relative] = found
+            self.cached_bytes += cost
+            while self.cached_bytes > self.budget:
+                old_path, old = self._cache.popitem(last=False)
+                self.cached_bytes -= self._cost(old_path, old)
         return found
+
+    def _cost(self, relative: str, found: SiteFile | None) -> int:
+        return len(relative) + self._OVERHEAD + (len(found.body) if found is not None else 0)
 
     def _read(self, relative: str) -> SiteFile | None:
         parts = relative.split("/")
@@ -83,13 +102,17 @@ class Site:
 class AnswerCache:
     """Answers to repeated queries: the site cannot change while it is served, so they stay true.
 
-    Bounded by entry count (``query_cache``; 0 turns it off) and by answer size.
+    Bounded by entry count (``query_cache``; 0 turns it off) and by bytes of query text and
+    answer together (``query_cache_bytes``), least recently used out first.
     """
 
     largest = 1 << 20
+    _OVERHEAD = 256  # bytes of bookkeeping counted for every entry
 
-    def __init__(self, entries: int) -> None:
+    def __init__(self, entries: int, *, budget: int = 32 << 20) -> None:
         self._entries = entries
+        self.budget = budget
+        self.cached_bytes = 0
         self._answers: OrderedDict[Job, Answer] = OrderedDict()
 
     def get(self, job: Job) -> Answer | None:
@@ -100,12 +123,23 @@ class AnswerCache:
         return answer
 
     def put(self, job: Job, answer: Answer) -> None:
-        """Remember an answer, dropping the least recently used beyond the bound."""
-        if self._entries <= 0 or len(answer.body) > self.largest:
+        """Remember an answer, dropping the least recently used beyond the bounds."""
+        cost = self._cost(job, answer)
+        if (
+            self._entries <= 0
+            or len(answer.body) > self.largest
+            or cost > self.budget // 8
+            or job in self._answers
+        ):
             return
         self._answers[job] = answer
-        if len(self._answers) > self._entries:
-            self._answers.popitem(last=False)
+        self.cached_bytes += cost
+        while len(self._answers) > self._entries or self.cached_bytes > self.budget:
+            old_job, old = self._answers.popitem(last=False)
+            self.cached_bytes -= self._cost(old_job, old)
+
+    def _cost(self, job: Job, answer: Answer) -> int:
+        return len(job.text) * 4 + len(answer.body) + self._OVERHEAD  # str: up to 4 bytes a character
 
 
 class CachedAnswers:
@@ -158,9 +192,15 @@ class CachedAnswers:
 
 def create_app(config: Config, site: Path, *, workers: int | None = None) -> Starlette:
     """Build the ASGI app serving ``site`` for ``config``."""
-    files = Site(site)
-    pool = QueryPool(site, config.base_iri, size=workers or config.sparql_workers)
-    cache = AnswerCache(config.query_cache)
+    files = Site(site, budget=config.page_cache_bytes)
+    pool = QueryPool(
+        site,
+        config.base_iri,
+        size=workers or config.sparql_workers,
+        limits=limits_of(config),
+        reserve_timeout=config.sparql_reserve_timeout,
+    )
+    cache = AnswerCache(config.query_cache, budget=config.query_cache_bytes)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -181,6 +221,7 @@ def create_app(config: Config, site: Path, *, workers: int | None = None) -> Sta
         Route("/{path:path}", page, methods=["GET", "HEAD"]),
     ]
     middleware = [
+        Middleware(RequestLimits, max_body=config.max_request_body, max_url=config.max_url_length),
         Middleware(CachedAnswers, cache=cache, config=config),
         Middleware(GZipMiddleware, minimum_size=_GZIP_MINIMUM),
     ]
@@ -336,6 +377,7 @@ async def _sparql(
     answer = cache.get(job)
     try:
         if answer is None:
+            check_size(job.text, max_length=config.max_query_length, max_depth=config.max_query_depth)
             answer = await pool.run(job, timeout=timeout)
             cache.put(job, answer)
     except QueryTimeoutError as exc:
