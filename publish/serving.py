@@ -157,7 +157,11 @@ class RequestLimits:
                 send, 414, f"the request target is longer than {self.max_url} bytes (max_url_length)"
             )
             return
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        headers = dict(scope["headers"])
+        if b"content-length" not in headers and b"transfer-encoding" not in headers:
+            await self.app(scope, receive, send)  # HTTP/1.1: no body at all
+            return
+        declared = headers.get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > self.max_body:
             await _plain(send, 413, self._too_large())
             return

@@ -139,8 +139,9 @@ async def _call(
     [
         (b"/sparql", [b"a" * 100], [(b"content-length", b"100")], 200, b"a" * 100),
         (b"/sparql", [b"a" * 10], [(b"content-length", b"5000")], 413, b"max_request_body"),
-        (b"/sparql", [b"a" * 600] * 3, [], 413, b"max_request_body"),
-        (b"/sparql", [b"a" * 400] * 2, [], 200, b"a" * 800),
+        (b"/sparql", [b"a" * 600] * 3, [(b"transfer-encoding", b"chunked")], 413, b"max_request_body"),
+        (b"/sparql", [b"a" * 400] * 2, [(b"transfer-encoding", b"chunked")], 200, b"a" * 800),
+        (b"/sparql", [b""], [], 200, b""),
         (b"/sparql?query=" + b"a" * 2000, [b""], [], 414, b"max_url_length"),
         (b"/sparql", [b""], [(b"content-length", b"-1")], 413, b"max_request_body"),
     ],
