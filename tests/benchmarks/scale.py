@@ -35,7 +35,6 @@ import argparse
 import random
 import re
 import shutil
-import sys
 import time
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -574,11 +573,10 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=11)
     options = parser.parse_args(None if argv is None else list(argv))
     summary = generate(options.out, options.triples, seed=options.seed)
+    strategies = f"{summary.strategies} synthetic strateg{'y' if summary.strategies == 1 else 'ies'}"
     print(
-        f"{options.out}: {summary.triples:,} triples (ontology + data), {summary.strategies} synthetic "
-        f"strategies, {summary.members:,} member organisations, {summary.files} generated files, "
-        f"{summary.seconds:.1f} s",
-        file=sys.stdout,
+        f"{options.out}: {summary.triples:,} triples (ontology + data), {strategies}, "
+        f"{summary.members:,} member organisations, {summary.files} generated files, {summary.seconds:.1f} s"
     )
 
 

@@ -1,0 +1,369 @@
+"""Benchmark the pipeline at generated scales against a pyoxigraph yardstick (issue 11).
+
+Run:  python tests/benchmarks/bench_pipeline.py --scale 10k --scale 100k [--scale 1m] [--repeat 3]
+          [--timeout 900] [--steps validate,build] [--json FILE] [--workdir DIR]
+
+At each scale, scale.py writes a project of about that many triples (ontology + data) into a
+temporary folder (or ``--workdir``); then every step runs in a fresh process, ``--repeat``
+times, bounded by ``--timeout`` seconds (a step that overruns is killed and reported as "did not
+finish in N s"):
+
+* ``python -c pass`` and ``klyngedata --help``: the interpreter and the CLI's start-up;
+* the yardstick (pipeline_steps.py yardstick): pyoxigraph alone parses the same Turtle and writes
+  the same whole-dataset files (Turtle, N-Triples, N-Quads gz, JSON-LD, RDF/XML);
+* ``klyngedata validate`` and ``klyngedata build`` (every output), cold: no site/ before;
+* ``klyngedata build`` again after a one-line edit (a label) of one data file;
+* the named queries (pipeline_steps.py queries): load site/dataset.nq.gz into pyoxigraph, run
+  each named query with ``store.query``; the process is measured, and each query in-process.
+
+Wall time is the median of the repeats, CPU is user + system of the process and the children it
+waited for (from wait4), peak is the largest maximum resident set size. Prints a Markdown table
+per scale (ratio of wall time to the yardstick's, growth of wall time from the previous scale);
+``--json FILE`` writes every run too. Needs nothing beyond the test extras; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+STEPS = ("baseline", "help", "yardstick", "validate", "build", "incremental", "queries")
+_LABEL = re.compile(r'^(\s+skos:prefLabel "[^"]*?)( \(rettet\))?(")', re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One measured process: wall and CPU seconds, peak MiB, exit code (None: killed at timeout)."""
+
+    wall: float
+    cpu: float
+    peak_mib: float
+    code: int | None
+    load1: float
+    stdout: str = field(default="", repr=False)
+    stderr: str = field(default="", repr=False)
+
+
+@dataclass(slots=True)
+class Step:
+    """The runs of one step at one scale, and the figures the table shows."""
+
+    name: str
+    runs: list[Run] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def finished(self) -> bool:
+        """Tell whether every run exited with 0."""
+        return bool(self.runs) and all(run.code == 0 for run in self.runs)
+
+    def wall(self) -> float | None:
+        """Return the median wall time of the runs, if they all finished."""
+        return statistics.median(r.wall for r in self.runs) if self.finished else None
+
+    def summary(self) -> dict[str, object]:
+        """Return the step's figures for the JSON file."""
+        done = self.finished
+        return {
+            "step": self.name,
+            "status": "ok" if done else self.status(),
+            "wall_s": self.wall(),
+            "cpu_s": statistics.median(r.cpu for r in self.runs) if done else None,
+            "peak_mib": max(r.peak_mib for r in self.runs) if done else None,
+            "runs": [
+                {k: v for k, v in asdict(r).items() if k not in ("stdout", "stderr")} for r in self.runs
+            ],
+        }
+
+    def status(self) -> str:
+        """Say why the step has no figure."""
+        if self.note:
+            return self.note
+        failed = next(r for r in self.runs if r.code != 0)
+        if failed.code is None:
+            return f"did not finish in {failed.wall:.0f} s"
+        return f"failed (exit {failed.code}): {failed.stderr.strip().splitlines()[-1:]}"
+
+
+def measure(args: list[str], *, cwd: Path, timeout: float) -> Run:
+    """Run one command in a fresh process group; kill the group when it overruns ``timeout``."""
+    load1 = os.getloadavg()[0]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, start_new_session=True)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            os.killpg(process.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(
+            wall=wall,
+            cpu=usage.ru_utime + usage.ru_stime,
+            peak_mib=usage.ru_maxrss / 1024,
+            code=None if killed.is_set() else process.returncode,
+            load1=load1,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace")[-2000:],
+        )
+
+
+def edit_one_line(project: Path) -> Path:
+    """Toggle " (rettet)" on the first label of the first generated data file; return the file."""
+    path = sorted((project / "data").glob("scale-*.ttl"))[0]
+    text = path.read_text("utf-8")
+    edited = _LABEL.sub(
+        lambda m: m.group(1) + ("" if m.group(2) else " (rettet)") + m.group(3), text, count=1
+    )
+    path.write_text(edited, encoding="utf-8", newline="\n")
+    return path
+
+
+def klyngedata() -> str:
+    """Return the path of the installed klyngedata command."""
+    found = shutil.which("klyngedata") or shutil.which("klyngedata", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise SystemExit("klyngedata is not installed in this environment (pip install -e .)")
+    return found
+
+
+@dataclass(slots=True)
+class Scale:
+    """One scale of the benchmark: its generated project and its steps."""
+
+    name: str
+    target: int
+    project: Path
+    generated: dict[str, object] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    queries: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def step(self, name: str) -> Step | None:
+        """Return the step of this name, if it ran."""
+        return next((s for s in self.steps if s.name == name), None)
+
+
+def run_scale(scale: Scale, options: argparse.Namespace) -> None:
+    """Generate the project of one scale and measure every selected step on it."""
+    exe, python, timeout = klyngedata(), sys.executable, options.timeout
+    gen = [python, str(HERE / "scale.py"), "--triples", str(scale.target), "--out", str(scale.project)]
+    generation = Step("generate the project (scale.py)", [measure(gen, cwd=HERE, timeout=timeout)])
+    scale.steps.append(generation)
+    if not generation.finished:
+        return
+    scale.generated = {"summary": generation.runs[0].stdout.strip()}
+    project, chosen = scale.project, options.steps
+    plan: list[tuple[str, str, list[str]]] = [
+        ("baseline", "python -c pass", [python, "-c", "pass"]),
+        ("help", "klyngedata --help", [exe, "--help"]),
+        ("yardstick", "yardstick: pyoxigraph parse + 5 dumps", []),
+        ("validate", "klyngedata validate (cold)", [exe, "validate", "--project", str(project)]),
+        ("build", "klyngedata build (cold, every output)", [exe, "build", "--project", str(project)]),
+        ("incremental", "klyngedata build after a one-line edit", [exe, "build", "--project", str(project)]),
+        ("queries", "named queries: load dump + 7 queries", []),
+    ]
+    for key, title, args in plan:
+        if key not in chosen:
+            continue
+        step = Step(title)
+        scale.steps.append(step)
+        blocker = _blocked(scale, key)
+        if blocker:
+            step.note = blocker
+            continue
+        for attempt in range(options.repeat):
+            step.runs.append(_run_step(key, args, project, attempt, timeout))
+            if step.runs[-1].code != 0:
+                break
+        print(f"  {scale.name}: {title}: {_cell(step)}", file=sys.stderr, flush=True)
+        if key == "queries" and step.finished:
+            scale.queries = _query_medians(step)
+
+
+def _blocked(scale: Scale, key: str) -> str:
+    """Say why a step cannot run: what it needs did not finish."""
+    needs = {"build": "validate", "incremental": "build", "queries": "build"}
+    needed = needs.get(key)
+    step = (
+        next((s for s in scale.steps if s.name.startswith(f"klyngedata {needed}")), None) if needed else None
+    )
+    if step is not None and not step.finished:
+        return f"not run: {needed} did not finish"
+    return ""
+
+
+def _run_step(key: str, args: list[str], project: Path, attempt: int, timeout: float) -> Run:
+    python = sys.executable
+    if key == "yardstick":
+        out = project.parent / f"yardstick-{attempt}"
+        run = measure(
+            [python, str(HERE / "pipeline_steps.py"), "yardstick", str(project), str(out)],
+            cwd=HERE,
+            timeout=timeout,
+        )
+        shutil.rmtree(out, ignore_errors=True)
+        return run
+    if key == "queries":
+        return measure(
+            [python, str(HERE / "pipeline_steps.py"), "queries", str(project)], cwd=HERE, timeout=timeout
+        )
+    if key == "build":
+        shutil.rmtree(project / "site", ignore_errors=True)
+    if key == "incremental":
+        edit_one_line(project)
+    return measure(args, cwd=project, timeout=timeout)
+
+
+def _query_medians(step: Step) -> dict[str, dict[str, float]]:
+    figures = [json.loads(run.stdout) for run in step.runs]
+    names = figures[0]["queries"]
+    result = {
+        "load dump": {"seconds": statistics.median(f["load_s"] for f in figures), "rows": figures[0]["quads"]}
+    }
+    for name in names:
+        seconds = statistics.median(f["queries"][name]["seconds"] for f in figures)
+        result[name] = {"seconds": seconds, "rows": names[name]["rows"]}
+    return result
+
+
+def _cell(step: Step) -> str:
+    wall = step.wall()
+    return f"{wall:.2f} s" if wall is not None else step.status()
+
+
+def table(scale: Scale, previous: Scale | None) -> str:
+    """Return the Markdown table of one scale."""
+    yard = scale.step("yardstick: pyoxigraph parse + 5 dumps")
+    yard_wall = yard.wall() if yard else None
+    lines = [
+        "| step | wall s | CPU s | peak MiB | × yardstick (wall) | growth (wall) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for step in scale.steps:
+        figures = step.summary()
+        if not step.finished:
+            lines.append(f"| {step.name} | {step.status()} | – | – | – | – |")
+            continue
+        wall = float(figures["wall_s"])  # type: ignore[arg-type]
+        ratio = _times(wall / yard_wall) if yard_wall else "–"
+        before = previous.step(step.name) if previous else None
+        growth = f"{wall / w:.1f}×" if before and (w := before.wall()) else "–"
+        cpu, peak = figures["cpu_s"], figures["peak_mib"]
+        lines.append(f"| {step.name} | {wall:.2f} | {cpu:.2f} | {peak:.0f} | {ratio} | {growth} |")
+    for name, figure in scale.queries.items():
+        before_q = previous.queries.get(name) if previous else None
+        growth = (
+            f"{figure['seconds'] / before_q['seconds']:.1f}×" if before_q and before_q["seconds"] else "–"
+        )
+        label = (
+            "load site/dataset.nq.gz" if name == "load dump" else f"query {name} ({figure['rows']:,.0f} rows)"
+        )
+        lines.append(
+            f"| &nbsp;&nbsp;in-process: {label} | {figure['seconds'] * 1000:.1f} ms | – | – | – | {growth} |"
+        )
+    return "\n".join(lines)
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}×" if ratio < 10 else f"{ratio:,.0f}×"
+
+
+def uptime() -> str:
+    """Return the output of ``uptime`` (the load the figures were taken under)."""
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def parse_steps(text: str) -> tuple[str, ...]:
+    """Read a comma-separated list of step keys."""
+    chosen = tuple(s.strip() for s in text.split(",") if s.strip())
+    unknown = [s for s in chosen if s not in STEPS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown step(s) {unknown}; choose from {', '.join(STEPS)}")
+    return chosen
+
+
+def report(scales: list[Scale], options: argparse.Namespace, started: str) -> dict[str, object]:
+    """Return everything measured, for the JSON file."""
+    return {
+        "command": " ".join(sys.argv),
+        "started": started,
+        "uptime_at_start": options.uptime_at_start,
+        "uptime_now": uptime(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "repeat": options.repeat,
+        "timeout_s": options.timeout,
+        "scales": [
+            {
+                "scale": s.name,
+                "target_triples": s.target,
+                "generated": s.generated,
+                "steps": [step.summary() for step in s.steps],
+                "queries": s.queries,
+            }
+            for s in scales
+        ],
+    }
+
+
+def main() -> None:
+    """Measure every scale, print a table per scale and write the JSON file."""
+    sys.path.insert(0, str(HERE))
+    from scale import parse_size
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", action="append", help="triples: 10k, 100k, 1m or a number (repeatable)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per step (median wall)")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds a step may take [900]")
+    parser.add_argument(
+        "--steps", type=parse_steps, default=STEPS, help=f"comma-separated subset of {','.join(STEPS)}"
+    )
+    parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the generated projects here (default: a temporary folder)"
+    )
+    options = parser.parse_args()
+    options.uptime_at_start = uptime()
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    print(f"load at start: {options.uptime_at_start}", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as temporary:
+        workdir = options.workdir or Path(temporary)
+        scales: list[Scale] = []
+        for name in options.scale or ["10k"]:
+            scale = Scale(name, parse_size(name), workdir / f"scale-{name}" / "project")
+            run_scale(scale, options)
+            previous = scales[-1] if scales else None
+            scales.append(scale)
+            print(f"\n### {name}: {scale.generated.get('summary', 'not generated')}\n")
+            print(table(scale, previous), flush=True)
+            if options.json:
+                options.json.write_text(
+                    json.dumps(report(scales, options, started), indent=2) + "\n", "utf-8"
+                )
+    print(f"\nload at end: {uptime()}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

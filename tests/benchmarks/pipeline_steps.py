@@ -1,0 +1,106 @@
+"""The two steps of bench_pipeline.py that are not klyngedata commands, each run in a fresh process.
+
+Run:  python tests/benchmarks/pipeline_steps.py yardstick PROJECT OUT
+      python tests/benchmarks/pipeline_steps.py queries PROJECT
+
+``yardstick``: what a bare RDF library needs for the same input and the whole-dataset outputs.
+pyoxigraph parses ontology/, data/ and shapes/ (every ``*.ttl``, relative IRIs against the
+configured base) and writes dataset.ttl, dataset.nt, dataset.jsonld and dataset.rdf (ontology
++ data) and dataset.nq.gz (all three parts as named graphs) into OUT. No validation, no sorting,
+no pages: the floor the pipeline's own figures are compared with.
+
+``queries``: load the built dump (site/dataset.nq.gz) into a pyoxigraph store, then run every
+named query (its portable text, example parameters bound) with ``store.query``; print JSON with
+the load time and each query's time and row count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pyoxigraph as ox
+
+PARTS = ("ontology", "data", "shapes")
+# Parameter values for the named queries that need one (the others run over everything).
+PARAMS = {"designations-active-on": {"date": "2021-06-01"}}
+
+
+def base_iri(project: Path) -> str:
+    """Return the project's configured base IRI."""
+    config = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
+    return str(config["tool"]["klyngedata"]["base_iri"])
+
+
+def yardstick(project: Path, out: Path) -> dict[str, float | int]:
+    """Parse the project's Turtle and write the five whole-dataset files; return counts and times."""
+    started = time.perf_counter()
+    base = base_iri(project)
+    quads: list[ox.Quad] = []
+    for part in PARTS:
+        graph = ox.NamedNode(f"{base}graph/{part}")
+        for path in sorted((project / part).rglob("*.ttl")):
+            parsed = ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=base, without_named_graphs=True)
+            quads += (ox.Quad(q.subject, q.predicate, q.object, graph) for q in parsed)
+    parsed_at = time.perf_counter()
+    shapes = ox.NamedNode(f"{base}graph/shapes")
+    triples = [q.triple for q in quads if q.graph_name != shapes]
+    out.mkdir(parents=True, exist_ok=True)
+    for suffix, fmt in (
+        ("ttl", ox.RdfFormat.TURTLE),
+        ("nt", ox.RdfFormat.N_TRIPLES),
+        ("jsonld", ox.RdfFormat.JSON_LD),
+        ("rdf", ox.RdfFormat.RDF_XML),
+    ):
+        ox.serialize(triples, output=out / f"dataset.{suffix}", format=fmt)
+    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    (out / "dataset.nq.gz").write_bytes(gzip.compress(nquads, mtime=0))
+    done = time.perf_counter()
+    return {"triples": len(triples), "parse_s": parsed_at - started, "write_s": done - parsed_at}
+
+
+def queries(project: Path) -> dict[str, object]:
+    """Load the built dump and time every named query over it; return the figures."""
+    from publish.sparql import bindings, named_queries, portable_text
+
+    base = base_iri(project)
+    started = time.perf_counter()
+    store = ox.Store()
+    dump = gzip.decompress((project / "site" / "dataset.nq.gz").read_bytes())
+    store.bulk_load(dump, format=ox.RdfFormat.N_QUADS)
+    loaded = time.perf_counter() - started
+    timings = {}
+    for name, query in named_queries().items():
+        text = portable_text(query, base=base)
+        substitutions = bindings(query, PARAMS.get(name, {}), base=base)
+        begun = time.perf_counter()
+        solutions = store.query(text, substitutions=substitutions)
+        rows = sum(1 for _ in solutions)
+        timings[name] = {"seconds": time.perf_counter() - begun, "rows": rows}
+    return {"load_s": loaded, "quads": len(store), "queries": timings}
+
+
+def main() -> None:
+    """Run one step and print its figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    steps = parser.add_subparsers(dest="step", required=True)
+    yard = steps.add_parser("yardstick", help="parse and serialise with pyoxigraph alone")
+    yard.add_argument("project", type=Path)
+    yard.add_argument("out", type=Path)
+    named = steps.add_parser("queries", help="time the named queries over the built dump")
+    named.add_argument("project", type=Path)
+    options = parser.parse_args()
+    if options.step == "yardstick":
+        figures: dict[str, object] = dict(yardstick(options.project, options.out))
+    else:
+        figures = queries(options.project)
+    json.dump(figures, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
