@@ -339,19 +339,31 @@ def test_deep_nesting_is_400(served: Served, opening: str) -> None:
 # ---------------------------------------------------------------- bombs
 
 
+def _stopped_by_a_limit(reply: Reply) -> bool:
+    """A 400 naming the memory limit, or a 503 naming the time limit it ran under.
+
+    While a worker stopped by an earlier test is being replaced, a query may run in the
+    reserve worker, whose time limit (1 s here) is shorter.
+    """
+    if reply.status == 400:
+        return b"config key worker_memory" in reply.body
+    return reply.status == 503 and (b"time limit of 3 s" in reply.body or b"reserve worker" in reply.body)
+
+
 def test_a_concat_bomb_hits_the_memory_limit_and_the_server_goes_on(served: Served) -> None:
     started = time.monotonic()
     reply = sparql(served.port, CONCAT_BOMB)
     assert time.monotonic() - started < 5
     # within its time limit the query needs more than the worker's heap (256 MiB here)
-    assert reply.status in (400, 503)
-    assert b"worker_memory" in reply.body or b"time limit" in reply.body
+    assert _stopped_by_a_limit(reply), reply
     assert_alive(served)
 
 
 def test_a_regex_bomb_is_stopped_by_the_time_limit(served: Served) -> None:
+    started = time.monotonic()
     reply = sparql(served.port, REGEX_BOMB)
-    assert reply.status == 503 and b"time limit of 3 s" in reply.body
+    assert reply.status == 503 and _stopped_by_a_limit(reply), reply
+    assert time.monotonic() - started < 5
     assert_alive(served)
 
 
