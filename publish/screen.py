@@ -187,7 +187,45 @@ class FileScreen:
         )
 
     def structure(self, limits: Limits) -> list[Problem]:
-        """Check RDF list lengths and blank-node nesting, without recursion."""
+        """Check blank-node cycles, RDF list lengths and blank-node nesting, without recursion."""
+        cycle = self._blank_cycle()
+        if cycle is not None:
+            return [
+                self.problem(
+                    cycle,
+                    f"{self.name(cycle.predicate)}: blank nodes refer to each other in a circle; "
+                    "their names cannot be made stable (canonicalisation takes hours, or crashes): "
+                    "give the nodes IRIs, or break the circle",
+                )
+            ]
+        return self._depths(limits)
+
+    def _blank_cycle(self) -> ox.Triple | None:
+        """Return a triple that closes a circle of blank nodes, if there is one (iterative DFS)."""
+        edges: dict[object, list[ox.Triple]] = defaultdict(list)
+        for link in self.triples:
+            if isinstance(link.subject, ox.BlankNode) and isinstance(link.object, ox.BlankNode):
+                edges[link.subject].append(link)
+        state: dict[object, bool] = {}  # True while on the path, False when finished
+        for start in list(edges):
+            if start in state:
+                continue
+            state[start] = True
+            path = [(start, iter(edges[start]))]
+            while path:
+                node, pending = path[-1]
+                step = next(pending, None)
+                if step is None:
+                    state[node] = False
+                    path.pop()
+                elif state.get(step.object) is True:
+                    return step
+                elif step.object not in state:
+                    state[step.object] = True
+                    path.append((step.object, iter(edges.get(step.object, ()))))
+        return None
+
+    def _depths(self, limits: Limits) -> list[Problem]:
         children: dict[object, list[ox.Triple]] = defaultdict(list)
         for triple in self.triples:
             if isinstance(triple.object, ox.BlankNode):

@@ -114,6 +114,15 @@ def deep_blank_nodes(project: Path, tmp: Path) -> None:
     _append(project, "\ncluster:clean skos:example " + "[ skos:example " * 100 + '"x"' + " ]" * 100 + " .\n")
 
 
+def blank_cycle(project: Path, tmp: Path) -> None:
+    links = " ".join(f"_:c{n} skos:example _:c{(n + 1) % 1000} ." for n in range(1000))
+    _append(project, f"\ncluster:clean skos:example _:c0 .\n{links}\n")
+
+
+def blank_cycle_unowned(project: Path, tmp: Path) -> None:
+    _append(project, "\n_:a skos:example _:b .\n_:b skos:example _:a .\n")
+
+
 def output_is_file(project: Path, tmp: Path) -> None:
     (tmp / "a-file").write_text("not a folder\n", encoding="utf-8")
 
@@ -166,6 +175,8 @@ SETUPS: dict[str, Callable[[Path, Path], Any]] = {
         deep_list,
         long_list,
         deep_blank_nodes,
+        blank_cycle,
+        blank_cycle_unowned,
         output_is_file,
         output_not_ours,
         read_only_project,
