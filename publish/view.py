@@ -7,6 +7,7 @@ site paths computed by :class:`publish.uris.Uris`; nothing here writes HTML.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +33,8 @@ DATES = {XSD + "date", XSD + "gYearMonth", XSD + "gYear", XSD + "dateTime"}
 # Shown first, in this order, when a page lists a resource's statements; the rest by label.
 LEADING = ("skos:altLabel", "kd:text", "dcterms:description", "skos:definition", "skos:scopeNote")
 HIDDEN = {RDF_TYPE, PREF_LABEL, SOURCE}
+# The date part of xsd:date, dateTime, gYearMonth and gYear, with or without a time zone.
+_DATE = re.compile(r"(?P<year>-?[0-9]{4,})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?(?![0-9])")
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -233,16 +236,23 @@ class View:
         return Text(term.value, lang=lang)
 
     def date(self, value: str) -> str:
-        """Spell out an ISO date with the precision it has (2020-12 → december 2020)."""
-        parts = value.split("T")[0].split("-")
+        """Spell out an ISO date with the precision it has (2020-12 → december 2020).
+
+        A time zone is not shown; a value the pattern does not fit is shown as written.
+        """
+        found = _DATE.match(value)
+        if found is None or not 1 <= int(found["month"] or 1) <= 12:
+            return value
         months = self.text["months"]
-        if len(parts) == 3:
+        if found["day"]:
             return str(self.text["date_day"]).format(
-                day=int(parts[2]), month=months[int(parts[1]) - 1], year=parts[0]
+                day=int(found["day"]), month=months[int(found["month"]) - 1], year=found["year"]
             )
-        if len(parts) == 2:
-            return str(self.text["date_month"]).format(month=months[int(parts[1]) - 1], year=parts[0])
-        return value
+        if found["month"]:
+            return str(self.text["date_month"]).format(
+                month=months[int(found["month"]) - 1], year=found["year"]
+            )
+        return found["year"]
 
     def period(self, designation: str) -> str:
         """Return a designation's period in words, saying whether it has ended."""
