@@ -135,13 +135,16 @@ class FileScreen:
         return None
 
     def terms(self, limits: Limits) -> list[Problem]:
-        """Check every IRI and literal: characters, length, lexical form."""
+        """Check every IRI and literal: characters, scheme, property names, length, lexical form."""
         problems = []
+        seen: set[tuple[str, bool]] = set()
         for triple in self.triples:
-            for term in (triple.subject, triple.predicate, triple.object):
-                if isinstance(term, ox.NamedNode) and (bad := FORBIDDEN.search(term.value)):
-                    message = f"the IRI <{term.value!r}> holds the character {describe_char(bad.group())}"
-                    problems.append(self.problem(triple, message + "; remove it"))
+            for position, term in enumerate((triple.subject, triple.predicate, triple.object)):
+                if isinstance(term, ox.NamedNode) and (term.value, position == 1) not in seen:
+                    seen.add((term.value, position == 1))
+                    message = _iri_message(term.value, predicate=position == 1)
+                    if message:
+                        problems.append(self.problem(triple, message))
             if isinstance(triple.object, ox.Literal):
                 found = self._literal(triple, triple.object, limits)
                 if found:
@@ -277,6 +280,29 @@ class FileScreen:
                 reported.add(subject.value)
                 problems.append(self.problem(triple, message))
         return problems
+
+
+# Schemes a page may link to; `javascript:` or `data:` in a link would run in a reader's browser.
+SCHEMES = ("http", "https", "mailto", "tel", "urn")
+# RDF/XML writes a property as an XML element: its IRI must end in an XML name (NCName).
+_XML_NAME_END = re.compile(r"[^\W\d][\w.-]*\Z")
+
+
+def _iri_message(iri: str, *, predicate: bool) -> str | None:
+    if bad := FORBIDDEN.search(iri):
+        return f"the IRI <{iri!r}> holds the character {describe_char(bad.group())}; remove it"
+    scheme = iri.split(":", 1)[0].lower()
+    if scheme not in SCHEMES:
+        return (
+            f"the IRI <{iri}> has the scheme '{scheme}', which pages must not link to; use an "
+            f"IRI with one of the schemes {', '.join(SCHEMES)}"
+        )
+    if predicate and _XML_NAME_END.search(iri) is None:
+        return (
+            f"the property <{iri}> cannot be written in RDF/XML: its IRI must end in a letter or "
+            "'_' followed by letters, digits, '-', '.' or '_'; rename the property"
+        )
+    return None
 
 
 def _subject_message(iri: str, uris: Uris, sources: set[str]) -> str | None:

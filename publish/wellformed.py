@@ -49,7 +49,8 @@ def _text(body: bytes) -> str:
 
 
 def _xml(body: bytes) -> None:
-    parser = xml.parsers.expat.ParserCreate()
+    # Namespace processing on: `<oxprefix:>` is well-formed XML 1.0 but not namespace-well-formed.
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
 
     def refuse_doctype(*_: object) -> None:
         raise ValueError("holds a DOCTYPE, which our XML never does")

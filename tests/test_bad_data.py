@@ -396,6 +396,7 @@ def test_hostile_literal_leaves_xml_and_dump_well_formed(hostile_site: Path) -> 
             "XML",
         ),
         ("sitemap.xml", b"<urlset><url></urlset>", "XML"),
+        ("dataset.rdf", b"<r><oxprefix: xmlns:oxprefix='urn:1'>x</oxprefix:></r>", "XML"),
         ("catalog.rdf", b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>", "DOCTYPE"),
         ("context.jsonld", b'{"@context": NaN}', "NaN"),
         ("x.json", b'{"a": 1', "Expecting"),
