@@ -193,6 +193,11 @@ def _finding(
     result: Node, results: Graph, data: Graph, shapes: Graph, dataset: LoadedDataset, lang: str
 ) -> Finding:
     focus = results.value(result, SH.focusNode)
+    inside = ""
+    if isinstance(focus, BNode):  # name the resource a reader edits, not c14n8
+        owner = _named_owner(focus, data)
+        if isinstance(owner, URIRef):
+            focus, inside = owner, "In a blank node [ … ] of this resource: "
     severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
     path = results.value(result, SH.resultPath)
     value = results.value(result, SH.value)
@@ -211,7 +216,7 @@ def _finding(
         label=_pick(list(data.objects(focus, SKOS.prefLabel)) + list(data.objects(focus, RDFS.label)), lang),
         path=None if path is None else _curie(path, prefixes, results),
         value=None if value is None else _curie(value, prefixes, results),
-        message=_pick(messages, lang) or "does not conform",
+        message=inside + (_pick(messages, lang) or "does not conform"),
         hint=_pick(list(shapes.objects(shape, RDFS.comment)), lang) or _hint(component, lang),
         shape=None if isinstance(shape, BNode) else _curie(shape, prefixes, results),
         file=None if location is None else location.file,
