@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from .config import Config
 from .errors import InputError, LoadError
-from .screen import FileScreen, Limits, Problem, cited_pages, range_problems
+from .screen import FileScreen, Limits, Problem, cited_pages, range_problems, version_problems
 from .uris import PARTS, Uris
 
 
@@ -89,6 +89,8 @@ def load(config: Config) -> LoadedDataset:
             for iri, line in screen.subject_lines.items():
                 locations.setdefault(iri, Location(shown, line))
             problems += screen.terms(limits) + screen.structure(limits)
+            if part == "ontology":
+                problems += version_problems(screen, uris)
             if part == "data":
                 screens.append(screen)
     ontology = [q.triple for q in raw.quads_for_graph_name(ox.NamedNode(uris.graph("ontology")))]

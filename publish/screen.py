@@ -27,6 +27,7 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDF_REST = RDF + "rest"
 RDF_TYPE = RDF + "type"
 RDFS_RANGE = "http://www.w3.org/2000/01/rdf-schema#range"
+OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 # The one class of outside subject we describe: a web page the data cites (kd:Source).
 SOURCE_CLASS = "ontology#Source"
 
@@ -111,22 +112,29 @@ class FileScreen:
         return "a blank node", None
 
     def problem(
-        self, triple: ox.Triple, message: str, *, value: str | None = None, partial: bool = False
+        self,
+        triple: ox.Triple,
+        message: str,
+        *,
+        value: str | None = None,
+        partial: bool = False,
+        written: Sequence[str] = (),
     ) -> Problem:
         """Return a Problem about one triple, at the line of its value when that can be found.
 
-        ``partial``: ``value`` is only the start of the literal (up to a refused character).
+        ``partial``: ``value`` is only the start of the literal (up to a refused character);
+        ``written``: ways the value may be written in the file, tried first (an IRI's forms).
         """
         resource, line = self.owner(triple.subject)
-        if value is not None and line is not None:
-            line = self._value_line(line, value, partial=partial) or line
+        if (value is not None or written) and line is not None:
+            line = self._value_line(line, value or "", partial=partial, written=written) or line
         return Problem(self.file, line, resource, message)
 
-    def _value_line(self, start: int, value: str, *, partial: bool) -> int | None:
+    def _value_line(self, start: int, value: str, *, partial: bool, written: Sequence[str]) -> int | None:
         """Find the line holding a value: written whole in quotes if possible, else its start."""
         first = value.split("\n", 1)[0]
         whole = first == value and not partial
-        needles = [f'"{value}"', f"'{value}'"] if whole else []
+        needles = list(written) + ([f'"{value}"', f"'{value}'"] if whole else [])
         needles += [f'"{first[:60]}', first[:60]] if first else []
         for needle in needles:
             for number in range(start, min(len(self.text_lines), start + 5000) + 1):
@@ -321,6 +329,28 @@ def _subject_message(iri: str, uris: Uris, sources: set[str]) -> str | None:
             f"{uris.base}id/<kind>/<slug> with a slug of letters, digits, '-', '.', '_' or '~'"
         )
     return None
+
+
+def version_problems(screen: FileScreen, uris: Uris) -> list[Problem]:
+    """Check that each local owl:versionIRI of the ontology has a safe path: ontology/<version>."""
+    problems = []
+    for triple in screen.triples:
+        version = triple.object
+        if triple.predicate.value != OWL_VERSION_IRI or not isinstance(version, ox.NamedNode):
+            continue
+        relative = version.value[len(uris.base) :] if uris.is_local(version.value) else None
+        folder, _, name = (relative or "").partition("/")
+        if relative is not None and (folder != "ontology" or not _SEGMENT.fullmatch(name)):
+            problems.append(
+                screen.problem(
+                    triple,
+                    f"owl:versionIRI <{version.value}> has no safe path of its own; write "
+                    f"<{uris.base}ontology/<version>> with a version of letters, digits, '.', '-', "
+                    "'_' or '~' (e.g. <ontology/1.0.0>)",
+                    written=[f"<{relative}>", f"<{version.value}>"],
+                )
+            )
+    return problems
 
 
 def cited_pages(triples: Iterable[ox.Triple], uris: Uris) -> set[str]:
