@@ -154,6 +154,12 @@ def _turtle_files(folder: Path, *, part: str, project: Path) -> list[Path]:
                 f"{shown} instead (a build reads only the project's own files)",
                 file=str(path.relative_to(project)),
             )
+    for path in found:
+        if not path.is_file():  # a folder, FIFO or device named *.ttl: reading it fails or hangs
+            raise LoadError(
+                "is named like a Turtle file but is not a regular file; rename or remove it",
+                file=str(path.relative_to(project)),
+            )
     if not found:
         raise LoadError(f"no .ttl files in the {part} folder; add the {part} in Turtle", file=shown)
     return found

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, prefixes_of
 
+from publish.artifact import Artifact
 from publish.cli import main
 
 TINY = Path(__file__).parent / "projects" / "tiny"
@@ -86,6 +88,14 @@ def symlinked_folder_out(project: Path, tmp: Path) -> None:
     (tmp / "elsewhere").mkdir()
     (tmp / "elsewhere" / "linked.ttl").write_text("<http://ex/s> <http://ex/p> 1 .\n", encoding="utf-8")
     (project / "data" / "more").symlink_to(tmp / "elsewhere", target_is_directory=True)
+
+
+def ttl_folder(project: Path, tmp: Path) -> None:
+    (project / "data" / "odd.ttl").mkdir()
+
+
+def ttl_fifo(project: Path, tmp: Path) -> None:
+    os.mkfifo(project / "data" / "pipe.ttl")
 
 
 def _append(project: Path, text: str) -> None:
@@ -170,6 +180,8 @@ SETUPS: dict[str, Callable[[Path, Path], Any]] = {
         latin_1,
         symlink_out,
         symlinked_folder_out,
+        ttl_folder,
+        ttl_fifo,
         huge_literal,
         big_literal,
         deep_list,
@@ -427,10 +439,10 @@ def test_build_refuses_to_swap_in_an_ill_formed_file(
     shutil.copytree(source, project)
     planned = build.plan
 
-    def broken_plan(*args: Any, **kwargs: Any) -> list[build.Artifact]:
+    def broken_plan(*args: Any, **kwargs: Any) -> list[Artifact]:
         artifacts = planned(*args, **kwargs)
         return [
-            build.Artifact(a.path, a.media_type, b"<rdf:RDF>") if str(a.path) == "dataset.rdf" else a
+            Artifact(a.path, a.media_type, b"<rdf:RDF>") if str(a.path) == "dataset.rdf" else a
             for a in artifacts
         ]
 
