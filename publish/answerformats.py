@@ -20,41 +20,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import QueryError
-from .sparql import GRAPH_FORMATS, RESULT_FORMATS
-from .uris import negotiate
+from .formats import GRAPH, RESULTS, Format, negotiate, of_kind
 
-RESULTS = "results"
-GRAPH = "graph"
 FORMAT_PARAMETERS = ("format", "output", "results")
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerFormat:
-    """One way to write an answer: its name, the kind of answer, its media type, the words for it."""
-
-    name: str
-    kind: str
-    media_type: str
-    words: tuple[str, ...]
+def answer_formats() -> tuple[Format, ...]:
+    """Return the formats an answer can take, from the one registry: results first, then graphs."""
+    return (*of_kind(RESULTS), *of_kind(GRAPH))
 
 
-def _record(kind: str, name: str, *words: str) -> AnswerFormat:
-    media_type = (RESULT_FORMATS if kind == RESULTS else GRAPH_FORMATS)[name]
-    return AnswerFormat(name, kind, media_type, (name, media_type, *words))
-
-
-# In the order offered when a client has no preference: the first of each kind is the default.
-FORMATS: tuple[AnswerFormat, ...] = (
-    _record(RESULTS, "json", "srj", "application/json"),
-    _record(RESULTS, "xml", "srx", "application/xml", "text/xml"),
-    _record(RESULTS, "csv"),
-    _record(RESULTS, "tsv"),
-    # Turtle is a subset of N3, so a Turtle answer is a correct answer to a request for N3.
-    _record(GRAPH, "turtle", "ttl", "n3", "text/n3"),
-    _record(GRAPH, "jsonld", "json", "json-ld", "application/json"),
-    _record(GRAPH, "nt", "ntriples", "n-triples"),
-    _record(GRAPH, "rdfxml", "xml", "rdf", "rdf+xml", "application/xml", "text/xml"),
-)
+def _words(answer_format: Format) -> tuple[str, ...]:
+    """Return every word that asks for a format: its short names and its media types."""
+    return (*answer_format.names, *answer_format.media_types)
 
 
 def kind_of(form: str) -> str:
@@ -72,7 +50,7 @@ class Choice:
 
     def refusal(self, form: str) -> str:
         """Return the 406 message for a query of ``form``: what was asked and what is offered."""
-        offered = [f for f in FORMATS if f.kind == kind_of(form)]
+        offered = [f for f in answer_formats() if f.kind == kind_of(form)]
         return (
             f"Not acceptable: {self.asked} names no format of {form} answers. "
             f"Offered: {', '.join(f.media_type for f in offered)} "
@@ -92,12 +70,12 @@ def choose(params: Mapping[str, list[str]], accept: str | None) -> Choice:
         for word in value.split(",")
         if word.strip()
     ]
-    words = [word for word in given if any(word in f.words for f in FORMATS)]
+    words = [word for word in given if any(word in _words(f) for f in answer_formats())]
     if given and not words:
         raise QueryError(
             f"format={','.join(given)!r} names no format this endpoint writes; use one of: "
-            f"{', '.join(sorted({w for f in FORMATS for w in f.words if '/' not in w}))} "
-            f"or a media type ({', '.join(f.media_type for f in FORMATS)})"
+            f"{', '.join(sorted({w for f in answer_formats() for w in f.names}))} "
+            f"or a media type ({', '.join(f.media_type for f in answer_formats())})"
         )
     if words:
         asked = "format=" + ",".join(words)
@@ -113,8 +91,8 @@ def _word(value: str) -> str:
 
 def _by_words(words: list[str], kind: str) -> str:
     for word in words:
-        for answer_format in FORMATS:
-            if answer_format.kind == kind and word in answer_format.words:
+        for answer_format in answer_formats():
+            if answer_format.kind == kind and word in _words(answer_format):
                 return answer_format.name
     return ""
 
@@ -122,13 +100,12 @@ def _by_words(words: list[str], kind: str) -> str:
 @lru_cache(maxsize=512)  # clients repeat their Accept header; negotiating it is the costly part
 def _by_accept(accept: str | None, kind: str) -> str:
     named: dict[str, str] = {}
-    for answer_format in FORMATS:
+    for answer_format in answer_formats():
         if answer_format.kind == kind:
             named.setdefault(answer_format.media_type, answer_format.name)
-    for answer_format in FORMATS:
+    for answer_format in answer_formats():
         if answer_format.kind == kind:
-            for word in answer_format.words:
-                if "/" in word:
-                    named.setdefault(word, answer_format.name)
+            for media_type in answer_format.accepts:
+                named.setdefault(media_type, answer_format.name)
     chosen = negotiate(accept, list(named))
     return named[chosen] if chosen else ""

@@ -23,23 +23,15 @@ from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
 
-from . import catalog, exports, hosting, html, wellformed
+from . import catalog, exports, formats, hosting, html, wellformed
+from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset, load
 from .errors import BuildError, ValidationFailed
-from .uris import Format
+from .formats import Vocabulary
 from .validate import Report, format_text, validate
 
 MARKER = ".klyngedata-site"
-
-
-@dataclass(frozen=True, slots=True)
-class Artifact:
-    """One file of the site: where it goes, what it is, and its bytes."""
-
-    path: PurePosixPath
-    media_type: str
-    body: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +82,7 @@ def plan(dataset: LoadedDataset, config: Config) -> list[Artifact]:
     artifacts += hosting.hosting_artifacts(config)
     # Last: the catalogue states the size and checksum of every other file, and writes the
     # N-Quads dump (with the catalogue as the graph graph/catalog).
-    artifacts += [Artifact(*file) for file in catalog.site_files(dataset, config, artifacts)]
+    artifacts += catalog.site_files(dataset, config, artifacts)
     paths = [a.path for a in artifacts]
     if len(set(paths)) != len(paths):
         raise BuildError(_shared_path_message(paths, dataset))
@@ -124,39 +116,26 @@ def _shared_path_message(paths: list[PurePosixPath], dataset: LoadedDataset) -> 
 def rdf_artifacts(dataset: LoadedDataset) -> list[Artifact]:
     """Return the RDF documents: whole dataset, ontology, shapes, and one per resource."""
     uris = dataset.uris
-    prefixes = uris.prefixes()
-    context = exports.make_context(dataset.triples(), prefixes)
+    vocabulary = Vocabulary(uris.prefixes(), exports.make_context(dataset.triples(), uris.prefixes()))
     artifacts = [
-        Artifact(PurePosixPath("context.jsonld"), Format.JSONLD.media_type, _json(context)),
-        *_rdf_forms(PurePosixPath("dataset"), dataset.triples("ontology", "data"), prefixes, context),
-        *_rdf_forms(PurePosixPath("ontology"), dataset.triples("ontology"), prefixes, context),
-        *_rdf_forms(PurePosixPath("shapes"), dataset.triples("shapes"), prefixes, context),
+        Artifact(uris.context_path, formats.JSONLD.media_type, _json(dict(vocabulary.context))),
+        *_rdf_forms(uris.document_stem(uris.dataset), dataset.triples("ontology", "data"), vocabulary),
+        *_rdf_forms(uris.document_stem(uris.ontology), dataset.triples("ontology"), vocabulary),
+        *_rdf_forms(uris.document_stem(uris.shapes), dataset.triples("shapes"), vocabulary),
     ]
     for version in _version_iris(dataset):
-        artifacts += _rdf_forms(uris.document_stem(version), dataset.triples("ontology"), prefixes, context)
+        artifacts += _rdf_forms(uris.document_stem(version), dataset.triples("ontology"), vocabulary)
     for iri, triples in sorted(describe_resources(dataset).items()):
-        artifacts += _rdf_forms(uris.document_stem(iri), triples, prefixes, context)
+        artifacts += _rdf_forms(uris.document_stem(iri), triples, vocabulary)
     return artifacts
 
 
-def _rdf_forms(
-    stem: PurePosixPath,
-    triples: list[ox.Triple],
-    prefixes: dict[str, str],
-    context: dict[str, object],
-) -> list[Artifact]:
-    def path(fmt: Format) -> PurePosixPath:
-        return stem.with_name(f"{stem.name}.{fmt.suffix}")
-
+def _rdf_forms(stem: PurePosixPath, triples: list[ox.Triple], vocabulary: Vocabulary) -> list[Artifact]:
+    """Return one document of ``triples`` in every RDF format of the registry."""
     return [
-        Artifact(path(Format.TURTLE), Format.TURTLE.media_type, exports.turtle(triples, prefixes)),
-        Artifact(path(Format.NTRIPLES), Format.NTRIPLES.media_type, exports.ntriples(triples)),
-        Artifact(path(Format.RDFXML), Format.RDFXML.media_type, exports.rdfxml(triples)),
-        Artifact(
-            path(Format.JSONLD),
-            Format.JSONLD.media_type,
-            exports.jsonld(triples, context),
-        ),
+        Artifact(stem.with_name(fmt.path(stem.name)), fmt.media_type, fmt.write(triples, vocabulary))
+        for fmt in formats.rdf_documents()
+        if fmt.write is not None
     ]
 
 

@@ -24,39 +24,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import NamedTuple, Protocol
 
 import pyoxigraph as ox
 
-from . import exports
+from . import dump, exports, formats
+from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset
-from .uris import PARTS, Format, Uris
-from .void import RDF, VOID, VOID_PATH, service_description, triple, typed, void_document, void_triples
+from .euvocab import eu_concepts
+from .formats import Format, Vocabulary
+from .rdf import DCAT, DCATAP, DCT, EU, FOAF, IANA, RDF, RDFS, SD, SKOS, SPDX, VCARD, VOID, triple, typed
+from .uris import Uris
+from .void import service_description, void_document, void_triples
 
 CATALOG_PART = "catalog"
-CATALOG_FILES = tuple(PurePosixPath(f"catalog.{suffix}") for suffix in ("ttl", "rdf", "jsonld"))
-SERVICE_DESCRIPTION_PATH = PurePosixPath("sparql-service-description.ttl")
-DUMP_PATH = PurePosixPath("dataset.nq.gz")
 
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-DCAT = "http://www.w3.org/ns/dcat#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-SPDX = "http://spdx.org/rdf/terms#"
-DCATAP = "http://data.europa.eu/r5r/"
-EU = "http://publications.europa.eu/resource/authority/"
-IANA = "https://www.iana.org/assignments/media-types/"
 
 # Written in the catalogue's Turtle besides our usual prefixes (only those used are written).
 EXTRA_PREFIXES: dict[str, str] = {
     "dcatap": DCATAP,
     "spdx": SPDX,
     "void": VOID,
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "sd": SD,
     "geo": "http://www.opengis.net/ont/geosparql#",
     "theme": EU + "data-theme/",
     "filetype": EU + "file-type/",
@@ -69,49 +58,6 @@ EXTRA_PREFIXES: dict[str, str] = {
     "publishertype": "http://purl.org/adms/publishertype/",
     "licencetype": "http://purl.org/adms/licencetype/",
 }
-
-
-class Planned(Protocol):
-    """A file already planned for the site (build.Artifact)."""
-
-    @property
-    def path(self) -> PurePosixPath: ...
-
-    @property
-    def body(self) -> bytes: ...
-
-
-class SiteFile(NamedTuple):
-    """A file this module adds to the site: path, media type, bytes (the fields of build.Artifact)."""
-
-    path: PurePosixPath
-    media_type: str
-    body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Download:
-    """One published format of the dataset: the file, and how DCAT-AP names its format."""
-
-    fmt: Format
-    file_type: str  # code in the EU file-type table
-    name: str
-    compressed: bool = False
-
-    @property
-    def path(self) -> PurePosixPath:
-        """Return the site path of the dataset in this format."""
-        return PurePosixPath(f"dataset.{self.fmt.suffix}")
-
-
-DOWNLOADS = (
-    Download(Format.TURTLE, "RDF_TURTLE", "Turtle"),
-    Download(Format.JSONLD, "JSON_LD", "JSON-LD"),
-    Download(Format.NTRIPLES, "RDF_N_TRIPLES", "N-Triples"),
-    Download(Format.RDFXML, "RDF_XML", "RDF/XML"),
-    Download(Format.NQUADS_GZ, "RDF_N_QUADS", "N-Quads (gzip)", compressed=True),
-)
-_FEATURES = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF_XML", "nq.gz": "N-Quads"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +82,6 @@ def catalog_prefixes(uris: Uris) -> dict[str, str]:
     return {**uris.prefixes(), **EXTRA_PREFIXES}
 
 
-def sparql_endpoint(config: Config) -> str:
-    """Return the SPARQL endpoint's address: the ``sparql_endpoint`` setting, else <base>sparql."""
-    return config.sparql_endpoint or config.base_iri + "sparql"
-
-
 def modified_at(config: Config, dataset: LoadedDataset) -> datetime:
     """Return when the published data last changed: SOURCE_DATE_EPOCH, else the newest input file."""
     epoch = config.source_date_epoch if config.source_date_epoch is not None else dataset.newest_mtime
@@ -150,8 +91,8 @@ def modified_at(config: Config, dataset: LoadedDataset) -> datetime:
 # ---------------------------------------------------------------- the site's files
 
 
-def site_files(dataset: LoadedDataset, config: Config, planned: Iterable[Planned]) -> list[SiteFile]:
-    """Return the dump (with the catalogue graph), catalog.ttl/.rdf/.jsonld, VoID and service description.
+def site_files(dataset: LoadedDataset, config: Config, planned: Iterable[Artifact]) -> list[Artifact]:
+    """Return the dump (with the catalogue graph), the catalogue in each RDF format, VoID and SD.
 
     ``planned`` are the site's other files: the catalogue states their sizes and checksums. The
     catalogue is checked against the official DCAT-AP 3.0.1 shapes; a violation raises
@@ -160,36 +101,33 @@ def site_files(dataset: LoadedDataset, config: Config, planned: Iterable[Planned
     from .dcatap import require_conformance  # pySHACL is costly to import
 
     uris = dataset.uris
-    planned_bodies = {item.path: item.body for item in planned}
-    files = {path: FileFacts.of(body) for path, body in planned_bodies.items()}
+    files = {item.path: FileFacts.of(item.body) for item in planned}
     in_dump = catalog_triples(dataset, config, files)
-    graph = _n(uris.graph(CATALOG_PART))
-    dump = exports.nquads_gz(
-        [*dataset.quads(*PARTS), *(ox.Quad(t.subject, t.predicate, t.object, graph) for t in in_dump)]
-    )
-    triples = catalog_triples(dataset, config, {**files, DUMP_PATH: FileFacts.of(dump)})
+    dump_body = dump.nquads(dataset, {CATALOG_PART: in_dump})
+    triples = catalog_triples(dataset, config, {**files, uris.dump: FileFacts.of(dump_body)})
     require_conformance(triples, where="the catalogue (catalog.ttl)")
     prefixes = catalog_prefixes(uris)
     # The catalogue speaks DCAT-AP: its own terms, from its own triples and prefixes.
-    context = exports.make_context(triples, prefixes)
-    ttl, rdf, jsonld = CATALOG_FILES
-    return [
-        SiteFile(DUMP_PATH, Format.NQUADS_GZ.media_type, dump),
-        SiteFile(ttl, Format.TURTLE.media_type, exports.turtle(triples, prefixes)),
-        SiteFile(rdf, Format.RDFXML.media_type, _rdfxml(triples, prefixes)),
-        SiteFile(jsonld, Format.JSONLD.media_type, exports.jsonld(triples, context)),
-        SiteFile(VOID_PATH, Format.TURTLE.media_type, exports.turtle(void_document(triples, uris), prefixes)),
-        SiteFile(
-            SERVICE_DESCRIPTION_PATH,
-            Format.TURTLE.media_type,
-            exports.turtle(
-                service_description(
-                    dataset, endpoint=sparql_endpoint(config), extra_graphs={CATALOG_PART: in_dump}
-                ),
-                prefixes,
-            ),
-        ),
+    vocabulary = Vocabulary(prefixes, exports.make_context(triples, prefixes))
+    documents = [
+        Artifact(uris.site_file("catalog", fmt), fmt.media_type, _write(fmt, triples, vocabulary))
+        for fmt in formats.rdf_documents()
     ]
+    description = service_description(dataset, endpoint=uris.sparql, extra_graphs={CATALOG_PART: in_dump})
+    turtle = formats.TURTLE.media_type
+    return [
+        Artifact(uris.dump, formats.NQUADS.media_type, dump_body),
+        *documents,
+        Artifact(uris.void_path, turtle, exports.turtle(void_document(triples, uris), prefixes)),
+        Artifact(uris.service_description_path, turtle, exports.turtle(description, prefixes)),
+    ]
+
+
+def _write(fmt: Format, triples: Sequence[ox.Triple], vocabulary: Vocabulary) -> bytes:
+    assert fmt.write is not None
+    if fmt is formats.RDFXML:  # with our prefixes: CKAN's harvester and people read this file
+        return _rdfxml(triples, vocabulary.prefixes)
+    return fmt.write(triples, vocabulary)
 
 
 def _rdfxml(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> bytes:
@@ -208,12 +146,6 @@ def template(uris: Uris) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE, base_iri=uris.base)]
 
 
-def eu_concepts() -> list[ox.Triple]:
-    """Return the used concepts of the EU tables and ADMS lists (types, schemes, da/en labels)."""
-    body = (resources.files("publish") / "vocab" / "eu-nal" / "used-concepts.ttl").read_bytes()
-    return [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)]
-
-
 def catalog_triples(
     dataset: LoadedDataset, config: Config, files: Mapping[PurePosixPath, FileFacts]
 ) -> list[ox.Triple]:
@@ -227,7 +159,7 @@ def catalog_triples(
     base = uris.base
     written = template(uris)
     modified = typed(modified_at(config, dataset).strftime("%Y-%m-%dT%H:%M:%SZ"), "dateTime")
-    catalog, ds, service = base + "catalog", base + "dataset", base + "sparql"
+    catalog, ds, service = uris.catalog, uris.dataset, uris.service
     triples = [
         *written,
         triple(catalog, DCT + "modified", modified),
@@ -237,8 +169,8 @@ def catalog_triples(
         triple(catalog, DCAT + "dataset", ds),
         triple(catalog, DCAT + "service", service),
         triple(ds, DCT + "identifier", ox.Literal(ds)),
-        triple(service, DCAT + "endpointURL", sparql_endpoint(config)),
-        triple(service, DCAT + "endpointDescription", uris.url(SERVICE_DESCRIPTION_PATH)),
+        triple(service, DCAT + "endpointURL", uris.sparql),
+        triple(service, DCAT + "endpointDescription", uris.url(uris.service_description_path)),
         triple(service, DCAT + "servesDataset", ds),
     ]
     if config.issued is not None:
@@ -246,33 +178,33 @@ def catalog_triples(
         triples += [triple(catalog, DCT + "issued", issued), triple(ds, DCT + "issued", issued)]
     if config.dataset_version is not None:
         triples.append(triple(ds, DCAT + "version", ox.Literal(config.dataset_version)))
-    for lang in ("da", "en"):
+    for lang in uris.languages:
         page = uris.url(uris.page_path("dataset", lang))
         triples += [triple(ds, DCAT + "landingPage", page), triple(page, RDF + "type", FOAF + "Document")]
-    for download in DOWNLOADS:
-        if download.path in files or download.path == DUMP_PATH:
-            triples += distribution(uris, download, files.get(download.path))
+    listed = [f for f in formats.downloads() if uris.site_file("dataset", f) in files or f.compressed]
+    for fmt in listed:
+        triples += distribution(uris, fmt, files.get(uris.site_file("dataset", fmt)))
     triples += _from_data(dataset, written)
     triples += _concepts(triples)
     triples += void_triples(
         dataset,
-        endpoint=sparql_endpoint(config),
-        dumps=[uris.url(d.path) for d in DOWNLOADS if not d.compressed and d.path in files],
-        features=[_FEATURES[d.fmt.suffix] for d in DOWNLOADS if d.path in files or d.path == DUMP_PATH],
+        endpoint=uris.sparql,
+        dumps=[uris.url(uris.site_file("dataset", f)) for f in listed if not f.compressed],
+        features=[f.w3c for f in listed],
     )
     return sorted(set(triples), key=str)
 
 
-def distribution(uris: Uris, download: Download, facts: FileFacts | None) -> list[ox.Triple]:
+def distribution(uris: Uris, fmt: Format, facts: FileFacts | None) -> list[ox.Triple]:
     """Return one distribution of the dataset: the file, its format, licence, size and checksum."""
-    node = f"{uris.base}catalog#dataset-{download.fmt.suffix.replace('.', '-')}"
-    url = uris.url(download.path)
-    media = IANA + download.fmt.media_type
-    file_type = f"{EU}file-type/{download.file_type}"
-    danish, english = _distribution_texts(download)
+    node = uris.catalog_node(f"dataset-{fmt.suffix.replace('.', '-')}")
+    url = uris.url(uris.site_file("dataset", fmt))
+    media = IANA + fmt.media_type
+    file_type = f"{EU}file-type/{fmt.file_type}"
+    danish, english = _distribution_texts(fmt)
     triples = [
         triple(node, RDF + "type", DCAT + "Distribution"),
-        triple(uris.base + "dataset", DCAT + "distribution", node),
+        triple(uris.dataset, DCAT + "distribution", node),
         triple(node, DCT + "title", ox.Literal(danish[0], language="da")),
         triple(node, DCT + "title", ox.Literal(english[0], language="en")),
         triple(node, DCT + "description", ox.Literal(danish[1], language="da")),
@@ -284,11 +216,11 @@ def distribution(uris: Uris, download: Download, facts: FileFacts | None) -> lis
         triple(node, DCT + "format", file_type),
         triple(file_type, RDF + "type", DCT + "MediaTypeOrExtent"),
         triple(node, DCT + "license", EU + "licence/CC_BY_4_0"),
-        triple(node, DCT + "rights", uris.base + "catalog#rights"),
+        triple(node, DCT + "rights", uris.catalog_node("rights")),
         triple(node, DCATAP + "availability", EU + "planned-availability/STABLE"),
         triple(node, DCT + "conformsTo", uris.ontology),
     ]
-    if download.compressed:
+    if fmt.compressed:
         gzip = IANA + "application/gzip"
         triples += [
             triple(node, DCAT + "compressFormat", gzip),
@@ -308,26 +240,26 @@ def distribution(uris: Uris, download: Download, facts: FileFacts | None) -> lis
     return triples
 
 
-def _distribution_texts(download: Download) -> tuple[tuple[str, str], tuple[str, str]]:
+def _distribution_texts(fmt: Format) -> tuple[tuple[str, str], tuple[str, str]]:
     """Return ((title, description) in Danish, in English) of a distribution."""
-    if download.compressed:
+    if fmt.compressed:
         return (
             (
-                f"Hele udgivelsen som {download.name}",
+                f"Hele udgivelsen som {fmt.label}",
                 "Ontologien, dataene, SHACL-reglerne og dette katalog, hver i sin navngivne graf "
                 "(graph/ontology, graph/data, graph/shapes, graph/catalog), gzip-komprimeret; "
                 "kan indlæses i enhver SPARQL 1.1-database.",
             ),
             (
-                f"The whole publication as {download.name}",
+                f"The whole publication as {fmt.label}",
                 "The ontology, the data, the SHACL shapes and this catalogue, each in a named graph "
                 "(graph/ontology, graph/data, graph/shapes, graph/catalog), gzip-compressed; "
                 "loads into any SPARQL 1.1 store.",
             ),
         )
     return (
-        (f"Datasættet som {download.name}", f"Ontologien og dataene i én graf, som {download.name}."),
-        (f"The dataset as {download.name}", f"The ontology and the data in one graph, as {download.name}."),
+        (f"Datasættet som {fmt.label}", f"Ontologien og dataene i én graf, som {fmt.label}."),
+        (f"The dataset as {fmt.label}", f"The ontology and the data in one graph, as {fmt.label}."),
     )
 
 

@@ -214,6 +214,7 @@ def serve(
     """Serve the built site, content negotiation and the SPARQL endpoint (/sparql)."""
     import asyncio
 
+    from . import dump
     from .config import load_config
     from .errors import UsageError
     from .server import answer_once, create_app
@@ -222,7 +223,7 @@ def serve(
 
     config = load_config(project)
     root = site or config.output
-    if not (root / "dataset.nq.gz").is_file():
+    if not dump.path_in(root).is_file():
         raise UsageError(f"{root}: no built site here; run `klyngedata build` first")
     require_sandbox(config)
     app = create_app(config, root)

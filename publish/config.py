@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .uris import Uris
 
 PYPROJECT = "pyproject.toml"
 _LANG = re.compile(r"^[a-z]{2,3}$")
@@ -59,6 +60,11 @@ class Config:
     def default_language(self) -> str:
         """Return the language of the primary text (the first configured one)."""
         return self.languages[0]
+
+    @property
+    def uris(self) -> Uris:
+        """Return the one builder of this project's IRIs, site paths and URLs."""
+        return Uris(self.base_iri, self.languages, self.sparql_endpoint)
 
 
 # key -> (default, description); the README documents every key (a test checks it).
@@ -140,7 +146,7 @@ def parse_table(
     cache = table.get("query_cache", 1000)
     if isinstance(cache, bool) or not isinstance(cache, int) or cache < 0:
         problems.append(f"Config value 'query_cache': must be a whole number ≥ 0, got {cache!r}")
-    endpoint = _check_endpoint(table.get("sparql_endpoint"), base_iri, problems)
+    endpoint = _check_endpoint(table.get("sparql_endpoint"), problems)
     issued = _check_date("issued", table.get("issued"), problems)
     version = _check_text("dataset_version", table.get("dataset_version"), problems)
     limits = {
@@ -258,13 +264,14 @@ def _check_positive(key: str, value: object, kind: type, problems: list[str]) ->
     return float(value)
 
 
-def _check_endpoint(value: object, base_iri: str, problems: list[str]) -> str:
+def _check_endpoint(value: object, problems: list[str]) -> str:
+    """Return the configured public endpoint URL, or "" for the default (Uris.sparql decides)."""
     if value is None:
-        return base_iri + "sparql"
+        return ""
     parts = urlsplit(value) if isinstance(value, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or " " in str(value):
         problems.append(f"Config value 'sparql_endpoint': must be an http(s) URL, got {value!r}")
-        return base_iri + "sparql"
+        return ""
     return str(value)
 
 

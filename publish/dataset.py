@@ -68,7 +68,7 @@ class LoadedDataset:
 
 def load(config: Config) -> LoadedDataset:
     """Parse every ``*.ttl`` of the configured folders; raise LoadError naming file:line:column."""
-    uris = Uris(config.base_iri)
+    uris = config.uris
     folders = {"ontology": config.ontology_dir, "data": config.data_dir, "shapes": config.shapes_dir}
     raw = ox.Dataset()
     locations: dict[str, Location] = {}

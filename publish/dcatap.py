@@ -37,8 +37,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from .catalog import eu_concepts
 from .errors import BuildError, LoadError, UsageError, ValidationFailed
+from .euvocab import eu_concepts
 from .validate import run_shacl, to_rdflib
 
 FULL_SET = ("shapes.ttl", "range.ttl", "shapes_recommended.ttl", "deprecateduris.ttl")

@@ -16,9 +16,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from .rdf import LANG_STRING, RDF_TYPE, XSD_STRING
+
 _ALIASES = {"id": "@id", "type": "@type"}
 
 
@@ -78,7 +77,7 @@ def make_context(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> d
     """
     objects: dict[str, set[str]] = {}
     for triple in triples:
-        if triple.predicate.value != _RDF_TYPE:
+        if triple.predicate.value != RDF_TYPE:
             objects.setdefault(triple.predicate.value, set()).add(_kind(triple.object))
     names: dict[str, list[tuple[str, str]]] = {}
     for predicate in sorted(objects):
@@ -115,7 +114,7 @@ def _kind(term: object) -> str:
     assert isinstance(term, ox.Literal)
     if term.language:
         return "@language"
-    if term.datatype.value == _XSD_STRING:
+    if term.datatype.value == XSD_STRING:
         return "@string"
     return str(term.datatype.value)
 
@@ -146,11 +145,11 @@ def jsonld(triples: Sequence[ox.Triple], context: Mapping[str, Any]) -> bytes:
     ordered = sorted(set(triples), key=str)
     expanded = json.loads(ox.serialize(ordered, format=ox.RdfFormat.JSON_LD) or b"[]")
     for node in expanded:
-        types = node.pop(_RDF_TYPE, None)
+        types = node.pop(RDF_TYPE, None)
         if types and all("@id" in value for value in types):
             node["@type"] = [value["@id"] for value in types]
         elif types:
-            node[_RDF_TYPE] = types
+            node[RDF_TYPE] = types
     own = used_context(context["@context"], ordered)
     options = {"documentLoader": _no_remote, "compactArrays": True}
     compacted = ld.compact(expanded, {"@context": own}, options)
@@ -218,11 +217,11 @@ def _written_iris(triples: Sequence[ox.Triple]) -> set[str]:
     iris |= {
         t.predicate.value
         for t in triples
-        if t.predicate.value != _RDF_TYPE or isinstance(t.object, ox.Literal)
+        if t.predicate.value != RDF_TYPE or isinstance(t.object, ox.Literal)
     }
     # A plain or a language-tagged string is written without its datatype.
     datatypes = {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
-    return iris | (datatypes - {_XSD_STRING, _LANG_STRING})
+    return iris | (datatypes - {XSD_STRING, LANG_STRING})
 
 
 def _expand(reference: str, prefixes: Mapping[str, str]) -> str:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .view import DCTERMS, SKOS, Graph, Row, Text, View
+from .rdf import DCT, SKOS
+from .view import Graph, Row, Text, View
 
 
 def facts(view: View, iri: str) -> list[Row]:
@@ -79,9 +80,9 @@ def designation_row(view: View, designation: str) -> dict[str, Any]:
 def strategy_summary(view: View, strategy: str) -> dict[str, Any]:
     """Return what the overview says about the strategy: text, publisher, date, counts, sources."""
     graph = view.graph
-    description = graph.literal(strategy, DCTERMS + "description", view.lang)
-    issued = graph.objects(strategy, DCTERMS + "issued")
-    publishers = graph.iris(strategy, DCTERMS + "publisher")
+    description = graph.literal(strategy, DCT + "description", view.lang)
+    issued = graph.objects(strategy, DCT + "issued")
+    publishers = graph.iris(strategy, DCT + "publisher")
     return {
         "link": view.link(strategy),
         "paragraphs": description.value.split("\n\n") if description else [],

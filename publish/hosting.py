@@ -1,9 +1,10 @@
 """Content-negotiation rules for static hosts: nginx and Apache give the answers ``serve`` gives.
 
-``klyngedata serve`` negotiates in Python (:func:`publish.uris.negotiate`). A site copied to a
+``klyngedata serve`` negotiates in Python (:func:`publish.formats.negotiate`). A site copied to a
 plain web server needs the same rules in the server's own language; they are generated here,
-from the same tables in :mod:`publish.uris` (``NEGOTIABLE``, ``FORMAT_NAMES``, ``SUFFIX_TYPES``),
-so they cannot drift from ``serve``. The markup of the rules is in ``templates/hosting/``.
+from the same format registry (:mod:`publish.formats`) and the same site paths
+(:class:`publish.uris.Uris`), so they cannot drift from ``serve``. The markup of the rules is
+in ``templates/hosting/``.
 
 Three files are written at the site root:
 
@@ -17,7 +18,7 @@ Three files are written at the site root:
 Neither server can rank media ranges by q-value the way ``serve`` does, so both rank by how
 specifically the Accept header names a format: a format named by its media type (level 3) beats
 one covered by ``type/*`` (level 2), which beats one covered by ``*/*`` or by a missing header
-(level 1); among equals the order of ``NEGOTIABLE`` decides (HTML, Turtle, JSON-LD, N-Triples,
+(level 1); among equals the registry's order decides (HTML, Turtle, JSON-LD, N-Triples,
 RDF/XML). ``q=0`` at the most specific range that covers a format refuses it, as in ``serve``.
 The answers are the same as ``serve``'s whenever the format with the highest q is also the
 most specifically named one and, among several with that q, the first in that order — true
@@ -34,15 +35,13 @@ from pathlib import PurePosixPath
 
 import jinja2
 
-from . import build
+from .artifact import Artifact
 from .config import Config
-from .uris import FORMAT_NAMES, NEGOTIABLE, SUFFIX_TYPES, Uris, media_type_of
+from .formats import HTML, Format, media_type_of, resource_formats, site_types
 
 NGINX_MAPS = PurePosixPath("nginx-maps.conf")
 NGINX_SERVER = PurePosixPath("nginx.conf")
 HTACCESS = PurePosixPath(".htaccess")
-# The one site file without a suffix; media_type_of gives its type.
-VOID = ".well-known/void"
 # A site path that is never a file: the value of a try_files slot whose format is not wanted.
 NOWHERE = "/.klyngedata-not-wanted"
 # Levels of a format in the Accept header, most specific first (see the module docstring).
@@ -91,36 +90,31 @@ class Rules:
     levels: tuple[int, ...]
 
 
-def hosting_artifacts(config: Config) -> list[build.Artifact]:
+def hosting_artifacts(config: Config) -> list[Artifact]:
     """Return the nginx and Apache rules for the site, without touching the disk."""
     return [*nginx_artifacts(config), htaccess_artifact(config)]
 
 
-def nginx_artifacts(config: Config) -> list[build.Artifact]:
+def nginx_artifacts(config: Config) -> list[Artifact]:
     """Return ``nginx-maps.conf`` (for ``http { }``) and ``nginx.conf`` (for ``server { }``)."""
     rules = make_rules(config)
     return [
-        build.Artifact(NGINX_MAPS, _TEXT, _render("nginx-maps.conf.j2", rules)),
-        build.Artifact(NGINX_SERVER, _TEXT, _render("nginx.conf.j2", rules)),
+        Artifact(NGINX_MAPS, _TEXT, _render("nginx-maps.conf.j2", rules)),
+        Artifact(NGINX_SERVER, _TEXT, _render("nginx.conf.j2", rules)),
     ]
 
 
-def htaccess_artifact(config: Config) -> build.Artifact:
+def htaccess_artifact(config: Config) -> Artifact:
     """Return the ``.htaccess`` with the same rules for Apache httpd 2.4."""
-    return build.Artifact(HTACCESS, _TEXT, _render("htaccess.j2", make_rules(config)))
+    return Artifact(HTACCESS, _TEXT, _render("htaccess.j2", make_rules(config)))
 
 
 def make_rules(config: Config) -> Rules:
-    """Return the negotiation tables of :mod:`publish.uris` as the templates use them."""
-    uris = Uris(config.base_iri)
-    pages = tuple(
-        Page(lang, uris.page_path("index", lang).name.removeprefix("index.")) for lang in config.languages
-    )
-    danish_page = uris.page_path("index", "da").name.removeprefix("index.")
-    offers = tuple(
-        _offer(media_type, suffix, paged=suffix == danish_page) for media_type, suffix in NEGOTIABLE.items()
-    )
-    types = tuple((media_type, suffix.removeprefix(".")) for suffix, media_type in SUFFIX_TYPES.items())
+    """Return the format registry and the site's page paths as the templates use them."""
+    uris = config.uris
+    pages = tuple(Page(lang, _page_suffix(config, lang)) for lang in config.languages)
+    offers = tuple(_offer(f, paged=f is HTML) for f in resource_formats())
+    types = site_types()
     return Rules(
         offers=offers,
         any_listed=_listed(r"\*/\*"),
@@ -129,25 +123,29 @@ def make_rules(config: Config) -> Rules:
         language=_first_language(config.languages),
         types=types,
         default_type=media_type_of(""),
-        void=VOID,
-        void_type=media_type_of(VOID),
+        void=str(uris.void_path),
+        void_type=media_type_of(str(uris.void_path)),
         text_type=_TEXT,
         nowhere=NOWHERE,
         levels=LEVELS,
     )
 
 
-def _offer(media_type: str, suffix: str, *, paged: bool) -> Offer:
-    major = media_type.split("/", 1)[0]
-    names = sorted(name for name, target in FORMAT_NAMES.items() if target == suffix)
+def _page_suffix(config: Config, lang: str) -> str:
+    """Return the suffix of a page in one language: ``html`` or ``en.html``."""
+    return config.uris.page_path("index", lang).name.removeprefix("index.")
+
+
+def _offer(fmt: Format, *, paged: bool) -> Offer:
+    major = fmt.media_type.split("/", 1)[0]
     return Offer(
-        name=re.sub(r"\W", "_", suffix),
-        suffix=suffix,
-        media_type=media_type,
-        names="|".join(re.escape(name) for name in names),
+        name=re.sub(r"\W", "_", fmt.suffix),
+        suffix=fmt.suffix,
+        media_type=fmt.media_type,
+        names="|".join(re.escape(name) for name in sorted(fmt.names)),
         paged=paged,
-        listed=_listed(re.escape(media_type)),
-        refused=_refused(re.escape(media_type)),
+        listed=_listed(re.escape(fmt.media_type)),
+        refused=_refused(re.escape(fmt.media_type)),
         range_listed=_listed(re.escape(major) + r"/\*"),
         range_refused=_refused(re.escape(major) + r"/\*"),
     )

@@ -22,23 +22,23 @@ import jinja2
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from . import build, facts, schemaorg, sparql, vocabdocs
+from . import facts, schemaorg, sparql, vocabdocs
+from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset
 from .errors import UsageError
-from .uris import Format
-from .view import DCTERMS, Graph, Link, View, load_messages
+from .formats import HTML, JSONLD, RESULTS, downloads, of_kind, rdf_documents
+from .rdf import DCT
+from .view import Graph, Link, View, load_messages
 
 PAGE_LANGUAGES = ("da", "en")
 NAV = ("index", "clusters", "focal-points", "dataset", "query", "ontology", "shapes", "embed/index")
-HTML = "text/html; charset=utf-8"
-RDF_FORMATS = (Format.TURTLE, Format.JSONLD, Format.NTRIPLES, Format.RDFXML)
 # Kinds whose slug repeats the slug of the thing they belong to (a designation of an area, …):
 # a bare slug names the thing itself first.
 DERIVED_KINDS = ("area-designation", "cluster-designation", "cluster-initiative", "alternative-arrangement")
 
 
-def page_artifacts(dataset: LoadedDataset, config: Config) -> list[build.Artifact]:
+def page_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
     """Return every page, snippet and site file, without touching the disk."""
     site = Site(dataset, config)
     artifacts = [site.static(), site.sitemap(), site.robots()]
@@ -119,11 +119,11 @@ class Site:
 
     # ------------------------------------------------------------ rendering
 
-    def _render(self, template: str, view: View, page: _Page, **context: Any) -> build.Artifact:
+    def _render(self, template: str, view: View, page: _Page, **context: Any) -> Artifact:
         body = self.env.get_template(template).render(
             frame=self._frame(view, page), text=view.text, **context
         )
-        return build.Artifact(view.page, HTML, body.encode("utf-8"))
+        return Artifact(view.page, HTML.media_type, body.encode("utf-8"))
 
     def _frame(self, view: View, page: _Page) -> dict[str, Any]:
         uris, lang = self.uris, view.lang
@@ -138,16 +138,17 @@ class Site:
             "hreflang": [(code, uris.url(uris.page_path(page.stem, code))) for code in PAGE_LANGUAGES]
             + [("x-default", uris.url(uris.page_path(page.stem, "da")))],
             "formats": [
-                (f.media_type, view.site_href(f"{page.rdf}.{f.suffix}"), f.suffix) for f in RDF_FORMATS
+                (f.media_type, view.site_href(uris.document_path(page.rdf, f)), f.suffix)
+                for f in rdf_documents()
             ],
-            "catalog": view.site_href("catalog.ttl"),
+            "catalog": view.site_href(uris.site_file("catalog", rdf_documents()[0])),
             "dataset": view.page_href("dataset"),
             "permalink": page.permalink,
             "licence": self._licence(view),
         }
 
     def _licence(self, view: View) -> Link | None:
-        licences = self.graph.iris(self.uris.ontology, DCTERMS + "license")
+        licences = self.graph.iris(self.uris.ontology, DCT + "license")
         return view.link(licences[0]) if licences else None
 
     # ------------------------------------------------------------ resource pages
@@ -160,11 +161,10 @@ class Site:
             )
         return self._jsonld[iri, lang]
 
-    def resource_page(self, iri: str, lang: str) -> build.Artifact:
+    def resource_page(self, iri: str, lang: str) -> Artifact:
         """Return the page of one resource."""
         stem = str(self.uris.document_stem(iri))
         view = self.view(stem, lang)
-        embed = f"embed/{stem.removeprefix('id/')}"
         return self._render(
             "resource.html.j2",
             view,
@@ -179,39 +179,33 @@ class Site:
             incoming=view.incoming(iri),
             sources=view.sources(iri),
             iri=iri,
-            embed=(view.site_href(self._embed_path(embed, lang, "html")), view.page_href("embed/index")),
+            embed=(
+                view.site_href(self.uris.embed_path(iri, lang, HTML)),
+                view.page_href("embed/index"),
+            ),
         )
-
-    @staticmethod
-    def _embed_path(stem: str, lang: str, suffix: str) -> str:
-        return f"{stem}.{suffix}" if lang == "da" else f"{stem}.{lang}.{suffix}"
 
     def snippet(self, iri: str, lang: str) -> str:
         """Return the ``<script>`` block of one resource."""
         return self.env.get_template("snippet.html.j2").render(jsonld=self.jsonld(iri, lang))
 
-    def embeds(self, iri: str, lang: str) -> list[build.Artifact]:
+    def embeds(self, iri: str, lang: str) -> list[Artifact]:
         """Return the embeddable JSON-LD of one resource, as a file and as a ``<script>`` block."""
-        stem = f"embed/{str(self.uris.document_stem(iri)).removeprefix('id/')}"
         body = schemaorg.script_json(self.jsonld(iri, lang)) + "\n"
         return [
-            build.Artifact(
-                PurePosixPath(self._embed_path(stem, lang, "jsonld")),
-                Format.JSONLD.media_type,
-                body.encode("utf-8"),
-            ),
-            build.Artifact(
-                PurePosixPath(self._embed_path(stem, lang, "html")),
-                HTML,
+            Artifact(self.uris.embed_path(iri, lang, JSONLD), JSONLD.media_type, body.encode("utf-8")),
+            Artifact(
+                self.uris.embed_path(iri, lang, HTML),
+                HTML.media_type,
                 self.snippet(iri, lang).encode("utf-8"),
             ),
         ]
 
     # ------------------------------------------------------------ index pages and documentation
 
-    def list_page(self, stem: str, lang: str) -> build.Artifact:
+    def list_page(self, stem: str, lang: str) -> Artifact:
         """Return one of the site's own pages (overview, lists, documentation)."""
-        builders: dict[str, Callable[[View], build.Artifact]] = {
+        builders: dict[str, Callable[[View], Artifact]] = {
             "index": self._overview,
             "clusters": self._clusters,
             "focal-points": self._focal_points,
@@ -226,7 +220,7 @@ class Site:
     def _url(self, stem: str, lang: str) -> str:
         return self.uris.url(self.uris.page_path(stem, lang))
 
-    def _overview(self, view: View) -> build.Artifact:
+    def _overview(self, view: View) -> Artifact:
         strategy = self.strategy
         jsonld = (
             schemaorg.overview(view, strategy)
@@ -244,7 +238,7 @@ class Site:
             groups=facts.area_groups(view),
         )
 
-    def _clusters(self, view: View) -> build.Artifact:
+    def _clusters(self, view: View) -> Artifact:
         graph = self.graph
         designations = sorted(
             graph.instances("kd:ClusterDesignation"),
@@ -258,7 +252,7 @@ class Site:
             "clusters.html.j2", view, _Page("clusters", "dataset", url), jsonld=jsonld, rows=rows
         )
 
-    def _focal_points(self, view: View) -> build.Artifact:
+    def _focal_points(self, view: View) -> Artifact:
         points = self.graph.iris(self.strategy, self.graph.expand("kd:focalPoint")) if self.strategy else []
         ordered = self.graph.ordered(points, view.lang)
         url = self._url("focal-points", view.lang)
@@ -268,10 +262,10 @@ class Site:
             "focal-points.html.j2", view, _Page("focal-points", "dataset", url), jsonld=jsonld, items=items
         )
 
-    def _query(self, view: View) -> build.Artifact:
-        endpoint = self.config.sparql_endpoint or self.uris.base + "sparql"
+    def _query(self, view: View) -> Artifact:
+        endpoint = self.uris.sparql
         # Served beside the site (the default), the form posts to the same host; else to the endpoint.
-        action = view.site_href("sparql") if endpoint == self.uris.base + "sparql" else endpoint
+        action = view.site_href("sparql") if self.uris.serves_own_endpoint else endpoint
         queries = []
         for query in sparql.named_queries().values():
             text = sparql.with_examples(query, base=self.uris.base)
@@ -286,13 +280,8 @@ class Site:
                     "rows": rows,
                 }
             )
-        formats = [
-            ("json", "SPARQL JSON"),
-            ("xml", "SPARQL XML"),
-            ("csv", "CSV"),
-            ("tsv", "TSV"),
-            ("turtle", "Turtle (CONSTRUCT)"),
-        ]
+        # The named queries are SELECT queries: they answer in the results formats.
+        formats = [(f.name, f.label) for f in of_kind(RESULTS)]
         url = self._url("query", view.lang)
         jsonld = schemaorg.web_page(view, view.text["query"]["title"], view.text["query"]["intro"], url)
         return self._render(
@@ -306,33 +295,32 @@ class Site:
             formats=formats,
         )
 
-    def _dataset(self, view: View) -> build.Artifact:
+    def _dataset(self, view: View) -> Artifact:
         graph, uris = self.graph, self.uris
-        publishers = graph.iris(uris.ontology, DCTERMS + "publisher")
-        licences = graph.iris(uris.ontology, DCTERMS + "license")
+        publishers = graph.iris(uris.ontology, DCT + "publisher")
+        licences = graph.iris(uris.ontology, DCT + "license")
         jsonld = schemaorg.dataset(
             view,
             publishers[0] if publishers else uris.base,
             licences[0] if licences else "",
             self.config.source_date_epoch,
         )
-        downloads = [
-            (f"dataset.{f.suffix}", view.site_href(f"dataset.{f.suffix}"), f.media_type)
-            for f in (*RDF_FORMATS, Format.NQUADS_GZ)
-        ]
-        catalog = [(name, view.site_href(name)) for name in ("catalog.ttl", "catalog.rdf", "catalog.jsonld")]
+        files = [(uris.site_file("dataset", f), f.media_type) for f in downloads()]
+        listed = [(path.name, view.site_href(path), media_type) for path, media_type in files]
+        documents = [uris.site_file("catalog", f) for f in rdf_documents()]
+        catalog = [(path.name, view.site_href(path)) for path in documents]
         return self._render(
             "dataset.html.j2",
             view,
-            _Page("dataset", "dataset", uris.base + "dataset"),
+            _Page("dataset", "dataset", uris.dataset),
             jsonld=jsonld,
-            downloads=downloads,
+            downloads=listed,
             catalog_files=catalog,
             publisher=view.link(publishers[0]) if publishers else None,
             coverage=schemaorg.temporal_coverage(view),
         )
 
-    def _ontology(self, view: View) -> build.Artifact:
+    def _ontology(self, view: View) -> Artifact:
         terms = vocabdocs.ontology_terms(view, self.locations)
         named = [(t.iri, t.labels.get(view.lang, t.curie), t.definitions.get(view.lang, "")) for t in terms]
         ontology = self.uris.ontology
@@ -342,13 +330,13 @@ class Site:
             _Page("ontology", "ontology", ontology),
             jsonld=schemaorg.vocabulary(view, ontology, named),
             title=self.graph.label(ontology, view.lang),
-            description=self.graph.literal(ontology, DCTERMS + "description", view.lang),
+            description=self.graph.literal(ontology, DCT + "description", view.lang),
             metadata=vocabdocs.ontology_metadata(view, ontology),
             terms=terms,
             kinds=[kind for kind, _ in vocabdocs.TERM_KINDS],
         )
 
-    def _shapes(self, view: View) -> build.Artifact:
+    def _shapes(self, view: View) -> Artifact:
         nodes, shared = vocabdocs.shape_docs(view, self.shapes, self.locations)
         url = self._url("shapes", view.lang)
         jsonld = schemaorg.tech_article(
@@ -357,20 +345,19 @@ class Site:
         return self._render(
             "shapes.html.j2",
             view,
-            _Page("shapes", "shapes", self.uris.base + "shapes"),
+            _Page("shapes", "shapes", self.uris.shapes),
             jsonld=jsonld,
             nodes=nodes,
             shared=shared,
         )
 
-    def _embed_index(self, view: View) -> build.Artifact:
+    def _embed_index(self, view: View) -> Artifact:
         entries = []
         for iri in sorted(self.graph.resources):
-            stem = f"embed/{str(self.uris.document_stem(iri)).removeprefix('id/')}"
             files = [
-                (code, view.site_href(self._embed_path(stem, code, suffix)), suffix)
+                (code, view.site_href(self.uris.embed_path(iri, code, fmt)), fmt.suffix)
                 for code in PAGE_LANGUAGES
-                for suffix in ("html", "jsonld")
+                for fmt in (HTML, JSONLD)
             ]
             entries.append((view.link(iri), iri[len(self.uris.base) + 3 :], files))
         url = self._url("embed/index", view.lang)
@@ -386,7 +373,7 @@ class Site:
             example_ref=example[len(self.uris.base) + 3 :],
         )
 
-    def not_found(self, lang: str) -> build.Artifact:
+    def not_found(self, lang: str) -> Artifact:
         """Return the 404 page: absolute links and inline style, as a host serves it at any path."""
         view = self.view("404", lang)
         css = resources.files("publish").joinpath("static/site.css").read_text(encoding="utf-8")
@@ -406,27 +393,27 @@ class Site:
             jsonld=jsonld,
             switch=(self._url("404", other), other, self.messages[other]["language_name"]),
         )
-        return build.Artifact(view.page, HTML, body.encode("utf-8"))
+        return Artifact(view.page, HTML.media_type, body.encode("utf-8"))
 
     # ------------------------------------------------------------ files for hosts and crawlers
 
-    def static(self) -> build.Artifact:
+    def static(self) -> Artifact:
         """Return the stylesheet."""
         css = resources.files("publish").joinpath("static/site.css").read_bytes()
-        return build.Artifact(PurePosixPath("static/site.css"), "text/css; charset=utf-8", css)
+        return Artifact(PurePosixPath("static/site.css"), "text/css; charset=utf-8", css)
 
-    def sitemap(self) -> build.Artifact:
+    def sitemap(self) -> Artifact:
         """Return sitemap.xml: every page in both languages, each with its hreflang alternates."""
         stems = [str(self.uris.document_stem(i)) for i in sorted(self.graph.resources)] + list(NAV)
         pages = [[(code, self._url(stem, code)) for code in PAGE_LANGUAGES] for stem in sorted(stems)]
         epoch = self.config.source_date_epoch
         lastmod = datetime.fromtimestamp(epoch, UTC).date().isoformat() if epoch else None
         # Portals and crawlers find the DCAT-AP catalogue here too (issue: announce the catalogue).
-        files = [self.uris.url(name) for name in ("catalog.rdf", "catalog.ttl", "catalog.jsonld")]
+        files = [self.uris.url(self.uris.site_file("catalog", f)) for f in rdf_documents()]
         body = self.env.get_template("sitemap.xml.j2").render(pages=pages, files=files, lastmod=lastmod)
-        return build.Artifact(PurePosixPath("sitemap.xml"), "application/xml", body.encode("utf-8"))
+        return Artifact(PurePosixPath("sitemap.xml"), "application/xml", body.encode("utf-8"))
 
-    def robots(self) -> build.Artifact:
+    def robots(self) -> Artifact:
         """Return robots.txt, which points crawlers at the sitemap."""
         body = self.env.get_template("robots.txt.j2").render(sitemap=self.uris.url("sitemap.xml"))
-        return build.Artifact(PurePosixPath("robots.txt"), "text/plain; charset=utf-8", body.encode("utf-8"))
+        return Artifact(PurePosixPath("robots.txt"), "text/plain; charset=utf-8", body.encode("utf-8"))

@@ -12,7 +12,6 @@ offered only to the two URLs given.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import urllib.error
@@ -27,6 +26,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
+from . import dump
 from .errors import PushError, UsageError
 
 # N-Triples is a subset of Turtle, and text/turtle is the one syntax every Graph Store accepts.
@@ -184,14 +184,14 @@ def read_dump(site: Path) -> list[ox.Quad]:
     Parsed, not loaded into a store: a store would rewrite ``xsd:positiveInteger`` and other
     derived integer types as ``xsd:integer``, and push must send what the build published.
     """
-    dump = site / "dataset.nq.gz"
+    where = dump.path_in(site)
     try:
-        data = gzip.decompress(dump.read_bytes())
+        data = dump.read_bytes(site)
         return list(dict.fromkeys(ox.parse(data, format=ox.RdfFormat.N_QUADS)))
     except FileNotFoundError:
-        raise PushError(f"{dump}: no built dataset here; run `klyngedata build` first") from None
+        raise PushError(f"{where}: no built dataset here; run `klyngedata build` first") from None
     except (OSError, EOFError, SyntaxError) as exc:
-        raise PushError(f"{dump}: cannot read the dump ({exc}); run `klyngedata build` again") from None
+        raise PushError(f"{where}: cannot read the dump ({exc}); run `klyngedata build` again") from None
 
 
 def graph_bodies(quads: Iterable[ox.Quad]) -> dict[str, tuple[bytes, int]]:

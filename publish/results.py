@@ -16,27 +16,32 @@ import pyoxigraph as ox
 
 from . import exports
 from .errors import QueryError
+from .formats import GRAPH, RDFXML, RESULTS, Vocabulary, answer_format, of_kind
+from .rdf import XSD_STRING
 from .safetext import require_rdfxml_predicate, require_well_formed, require_xml_text, visible
-from .sparql import GRAPH_FORMATS, RESULT_FORMATS, QueryResult, Term
+from .sparql import QueryResult, Term
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _XML_INSTEAD = "SPARQL JSON results (format=json)"
+_TABLE_TYPE = "text/plain; charset=utf-8"  # the terminal table of `klyngedata query`
 
 
 def serialise(result: QueryResult, fmt: str, *, prefixes: Mapping[str, str]) -> tuple[bytes, str]:
     """Return (body, media type) of an answer in a format name (json, xml, csv, tsv, table, turtle, …)."""
     if result.form in ("CONSTRUCT", "DESCRIBE"):
-        return _graph(result, fmt, prefixes), GRAPH_FORMATS.get(fmt, "text/plain")
+        graph_format = answer_format(fmt, GRAPH)
+        return _graph(result, fmt, prefixes), graph_format.media_type if graph_format else _TABLE_TYPE
     writers = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv, "table": _table}
     if fmt not in writers:
         raise QueryError(
             f"format {fmt!r} does not fit a {result.form} query; use one of: {', '.join(writers)}"
         )
+    results_format = answer_format(fmt, RESULTS)
+    media_type = results_format.media_type if results_format else _TABLE_TYPE
     if result.boolean is not None and fmt in ("csv", "tsv"):
         # SPARQL 1.1 CSV/TSV defines no ASK form, the Protocol allows CSV/TSV for ASK answers;
         # this is Oxigraph's answer: the bare word.
-        return (b"true" if result.boolean else b"false"), RESULT_FORMATS[fmt]
-    return writers[fmt](result), RESULT_FORMATS.get(fmt, "text/plain; charset=utf-8")
+        return (b"true" if result.boolean else b"false"), media_type
+    return writers[fmt](result), media_type
 
 
 def _graph(result: QueryResult, fmt: str, prefixes: Mapping[str, str]) -> bytes:
@@ -44,15 +49,13 @@ def _graph(result: QueryResult, fmt: str, prefixes: Mapping[str, str]) -> bytes:
     if fmt == "table":  # Turtle for a terminal: its control characters shown, not obeyed
         text = exports.turtle(triples, prefixes).decode("utf-8")
         return "\n".join(visible(line) for line in text.split("\n")).encode("utf-8")
-    if fmt == "turtle":
-        return exports.turtle(triples, prefixes)
-    if fmt == "nt":
-        return exports.ntriples(triples)
-    if fmt == "rdfxml":
+    graph_format = answer_format(fmt, GRAPH)
+    if graph_format is None or graph_format.write is None:
+        names = ", ".join(f.name for f in of_kind(GRAPH))
+        raise QueryError(f"format {fmt!r} does not fit a graph result; use one of: {names}")
+    if graph_format is RDFXML:  # an answer may hold what RDF/XML cannot say: check, never send it broken
         return _rdfxml(triples)
-    if fmt == "jsonld":
-        return exports.jsonld(triples, exports.make_context(triples, prefixes))
-    raise QueryError(f"format {fmt!r} does not fit a graph result; use one of: {', '.join(GRAPH_FORMATS)}")
+    return graph_format.write(triples, Vocabulary(prefixes))
 
 
 def _rdfxml(triples: list[ox.Triple]) -> bytes:
@@ -80,7 +83,7 @@ def _json_term(term: Term) -> dict[str, str]:
         out = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
-        elif term.datatype.value != _XSD_STRING:
+        elif term.datatype.value != XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
     return {"type": "triple", "value": str(term)}
@@ -112,7 +115,7 @@ def _xml_term(term: Term) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             return f"<literal xml:lang={quoteattr(term.language)}>{_text(term.value)}</literal>"
-        if term.datatype.value != _XSD_STRING:
+        if term.datatype.value != XSD_STRING:
             return f"<literal datatype={quoteattr(term.datatype.value)}>{_text(term.value)}</literal>"
         return f"<literal>{_text(term.value)}</literal>"
     raise QueryError("RDF-star triples have no SPARQL XML form")

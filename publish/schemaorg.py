@@ -14,13 +14,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .uris import Format
-from .view import DATES, DCTERMS, SKOS, SOURCE, View
+from . import formats
+from .rdf import DCT, SKOS
+from .view import DATES, SOURCE, View
 
 CONTEXT = "https://schema.org"
 DENMARK = "http://publications.europa.eu/resource/authority/country/DNK"
 _DESCRIPTIONS = (
-    DCTERMS + "description",
+    DCT + "description",
     SKOS + "definition",
     SKOS + "scopeNote",
     "kd:purpose",
@@ -146,10 +147,10 @@ def _defined_term_set(view: View, iri: str, node: Node) -> None:
 
 def _creative_work(view: View, iri: str, node: Node) -> None:
     graph = view.graph
-    issued = graph.objects(iri, DCTERMS + "issued")
+    issued = graph.objects(iri, DCT + "issued")
     if issued:
         node["datePublished"] = issued[0].value
-    publishers = graph.iris(iri, DCTERMS + "publisher")
+    publishers = graph.iris(iri, DCT + "publisher")
     if publishers:
         node["publisher"] = ref(view, publishers[0])
     if not graph.uris.is_local(iri) and iri.startswith(("http://", "https://")):
@@ -258,31 +259,30 @@ def overview(view: View, strategy: str) -> Node:
 def dataset(view: View, publisher: str, licence: str, source_date_epoch: int | None) -> Node:
     """Return the dataset as Google Dataset Search wants it: required and recommended properties."""
     uris = view.graph.uris
-    formats = (Format.TURTLE, Format.JSONLD, Format.NTRIPLES, Format.RDFXML, Format.NQUADS_GZ)
-    downloads = [(f"dataset.{f.suffix}", f.media_type) for f in formats]
+    files = [(str(uris.site_file("dataset", f)), f.media_type) for f in formats.downloads()]
     node: Node = {
         "@context": CONTEXT,
         "@type": "Dataset",
-        "@id": uris.base + "dataset",
+        "@id": uris.dataset,
         "name": view.text["dataset_name"],
         "description": view.text["dataset_description"],
         "url": uris.url(uris.page_path("dataset", view.lang)),
-        "identifier": uris.base + "dataset",
+        "identifier": uris.dataset,
         "license": licence,
         "creator": ref(view, publisher) | {"@type": "GovernmentOrganization"},
         "publisher": ref(view, publisher) | {"@type": "GovernmentOrganization"},
         "distribution": [
             {"@type": "DataDownload", "name": path, "contentUrl": uris.url(path), "encodingFormat": media}
-            for path, media in downloads
+            for path, media in files
         ],
         "temporalCoverage": temporal_coverage(view),
         "spatialCoverage": {"@type": "Place", "name": view.text["denmark"], "sameAs": DENMARK},
-        "inLanguage": ["da", "en"],
+        "inLanguage": list(uris.languages),
         "isAccessibleForFree": True,
         "keywords": list(view.text["keywords"]),
         "includedInDataCatalog": {
             "@type": "DataCatalog",
-            "@id": uris.base + "catalog",
+            "@id": uris.catalog,
             "name": view.text["catalog_name"],
             "url": uris.base,
         },
@@ -311,13 +311,13 @@ def vocabulary(view: View, ontology: str, terms: list[tuple[str, str, str]]) -> 
     """Return the ontology as a DefinedTermSet of its classes and properties (iri, name, definition)."""
     graph = view.graph
     node = {**ref(view, ontology), "@context": CONTEXT, "@type": "DefinedTermSet"}
-    description = graph.literal(ontology, DCTERMS + "description", view.lang)
+    description = graph.literal(ontology, DCT + "description", view.lang)
     if description is not None:
         node["description"] = description.value
     version = graph.literal(ontology, "http://www.w3.org/2002/07/owl#versionInfo", view.lang)
     if version is not None:
         node["version"] = version.value
-    licences = graph.iris(ontology, DCTERMS + "license")
+    licences = graph.iris(ontology, DCT + "license")
     if licences:
         node["license"] = licences[0]
     node["inLanguage"] = view.lang

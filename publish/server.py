@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -28,9 +28,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .answerformats import Choice, choose
 from .config import Config
 from .errors import QueryError
+from .formats import Format, by_name, choose_language, media_type_of, negotiate, resource_formats
 from .guard import check_size
 from .serving import RequestLimits
-from .uris import FORMAT_NAMES, NEGOTIABLE, choose_language, media_type_of, negotiate
 from .workers import Answer, Job, NotAcceptableError, QueryPool, QueryTimeoutError, limits_of
 
 _CORS = {"Access-Control-Allow-Origin": "*"}
@@ -236,40 +236,36 @@ def _page(request: Request, files: Site, config: Config) -> Response:
     direct = files.get(path) if path else None
     if direct is not None:
         return _file(request, direct, path, vary=False)
-    stem = (path.rstrip("/") + "/index").lstrip("/") if path.endswith("/") or not path else path
-    offered = [media for media, suffix in NEGOTIABLE.items() if files.get(_document(stem, suffix, "da"))]
+    uris = config.uris
+    folder = path.endswith("/") or not path
+    stem = PurePosixPath((path.rstrip("/") + "/index").lstrip("/") if folder else path)
+    offered = [f for f in resource_formats() if files.get(str(uris.document_path(stem, f)))]
     if not offered:
         return _not_found(files)
     wanted = request.query_params.get("format")
     if wanted is not None:
-        suffix = FORMAT_NAMES.get(wanted.lower())
-        chosen = next((m for m in offered if NEGOTIABLE[m] == suffix), None)
+        # A '+' typed into a URL arrives as a space (rdf+xml).
+        chosen = by_name(wanted.replace(" ", "+"), offered)
         if chosen is None:
             message = f"format={wanted!r} is not offered here; use one of: {_offered(offered)}"
             return _text(400, message, vary=_PAGE_VARY)
     else:
-        chosen = negotiate(request.headers.get("accept"), offered)
-        if chosen is None:
-            message = f"Not acceptable. This resource is available as: {', '.join(offered)}"
-            return _text(406, message, vary=_PAGE_VARY)
+        media_type = negotiate(request.headers.get("accept"), [f.media_type for f in offered])
+        if media_type is None:
+            listed = ", ".join(f.media_type for f in offered)
+            return _text(406, f"Not acceptable. This resource is available as: {listed}", vary=_PAGE_VARY)
+        chosen = next(f for f in offered if f.media_type == media_type)
     language = choose_language(request.headers.get("accept-language"), config.languages)
-    document = _document(stem, NEGOTIABLE[chosen], language)
-    found = files.get(document) or files.get(_document(stem, NEGOTIABLE[chosen], config.languages[0]))
+    document = str(uris.document_path(stem, chosen, language))
+    found = files.get(document) or files.get(str(uris.document_path(stem, chosen)))
     assert found is not None
     response = _file(request, found, document, vary=True)
     response.headers["Content-Location"] = "/" + document
     return response
 
 
-def _document(stem: str, suffix: str, language: str) -> str:
-    """Return the site path of a stem's document; English pages are <stem>.en.html."""
-    if suffix == "html" and language != "da":
-        return f"{stem}.{language}.html"
-    return f"{stem}.{suffix}"
-
-
-def _offered(offered: list[str]) -> str:
-    return ", ".join(NEGOTIABLE[m] for m in offered)
+def _offered(offered: list[Format]) -> str:
+    return ", ".join(f.suffix for f in offered)
 
 
 def _file(request: Request, found: SiteFile, path: str, *, vary: bool) -> Response:

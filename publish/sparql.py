@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import gzip
 import re
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
 from .guard import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, check_query
+from .rdf import XSD
 from .uris import Uris
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.+)$")
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
@@ -149,7 +147,7 @@ def _term(query: NamedQuery, param: Param, value: str, *, base: str) -> Term:
             f"parameter {param.name!r} of query {query.name!r} takes a date as YYYY-MM-DD "
             f"(e.g. 2021-06-01), got {value!r}"
         )
-    return ox.Literal(value, datatype=ox.NamedNode(_XSD + param.kind.removeprefix("xsd:")))
+    return ox.Literal(value, datatype=ox.NamedNode(XSD + param.kind.removeprefix("xsd:")))
 
 
 def _is_iso_date(value: str) -> bool:
@@ -187,19 +185,6 @@ def select(
 
 
 # ---------------------------------------------------------------- running and formatting
-
-RESULT_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_FORMATS = {
-    "turtle": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,16 +278,6 @@ def _syntax_message(text: str, message: str) -> str:
     lines = text.splitlines() or [""]
     shown = lines[min(line, len(lines)) - 1]
     return f"SPARQL syntax error at line {line}, column {column}: {what}\n  {shown}\n  {' ' * (column - 1)}^"
-
-
-def load_site_store(site: Path) -> ox.Store:
-    """Load the built N-Quads dump of a site into an in-memory store."""
-    dump = site / "dataset.nq.gz"
-    if not dump.is_file():
-        raise QueryError(f"{dump}: no built dataset here; run `klyngedata build` first")
-    store = ox.Store()
-    store.bulk_load(gzip.decompress(dump.read_bytes()), format=ox.RdfFormat.N_QUADS)
-    return store
 
 
 def graph_names(store: ox.Store) -> frozenset[str]:

@@ -16,32 +16,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import PurePosixPath
 from urllib.parse import urljoin
 
+from .formats import HTML, NQUADS, PAGE, TURTLE, Format
+
 PARTS = ("ontology", "data", "shapes")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-class Format(Enum):
-    """A published serialisation: file suffix and IANA media type."""
-
-    TURTLE = ("ttl", "text/turtle")
-    JSONLD = ("jsonld", "application/ld+json")
-    NTRIPLES = ("nt", "application/n-triples")
-    NQUADS_GZ = ("nq.gz", "application/n-quads")
-    RDFXML = ("rdf", "application/rdf+xml")
-
-    @property
-    def suffix(self) -> str:
-        """Return the file suffix without the dot."""
-        return self.value[0]
-
-    @property
-    def media_type(self) -> str:
-        """Return the IANA media type."""
-        return self.value[1]
+# The N-Quads dump: the same site path for every base IRI (commands that only read a built site
+# use it without a config).
+DUMP = PurePosixPath(NQUADS.path("dataset"))
 
 
 # Standard vocabularies, in the order they are written. Ours are added by Uris.prefixes().
@@ -97,9 +81,88 @@ def slugify(label: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Uris:
-    """IRIs, site paths and URLs for one base IRI."""
+    """IRIs, site paths and URLs for one base IRI (and the site's languages and endpoint).
+
+    Built once from the config (:attr:`publish.config.Config.uris`) and passed down; no other
+    module joins a base IRI with a string.
+    """
 
     base: str
+    languages: tuple[str, ...] = ("da", "en")
+    endpoint: str = ""  # the public SPARQL endpoint when it is not <base>sparql
+
+    @property
+    def primary_language(self) -> str:
+        """Return the language whose pages have no language suffix (the first configured one)."""
+        return self.languages[0]
+
+    @property
+    def dataset(self) -> str:
+        """Return the IRI of the strategy data as a dcat:Dataset."""
+        return self.base + "dataset"
+
+    @property
+    def catalog(self) -> str:
+        """Return the IRI of the DCAT catalogue."""
+        return self.base + "catalog"
+
+    def catalog_node(self, local: str) -> str:
+        """Return the IRI of a node described inside the catalogue (``catalog#rights``)."""
+        return f"{self.catalog}#{local}"
+
+    @property
+    def service(self) -> str:
+        """Return the IRI of the SPARQL service (dcat:DataService, sd:Service), where `serve` answers."""
+        return self.base + "sparql"
+
+    @property
+    def sparql(self) -> str:
+        """Return the public URL of the SPARQL endpoint (configured, or the service IRI)."""
+        return self.endpoint or self.service
+
+    @property
+    def serves_own_endpoint(self) -> bool:
+        """Tell whether the public endpoint is the one served beside the site."""
+        return self.sparql == self.service
+
+    @property
+    def shapes(self) -> str:
+        """Return the IRI of the shapes document."""
+        return self.base + "shapes"
+
+    @property
+    def ontology_namespace(self) -> str:
+        """Return the namespace of our ontology's terms."""
+        return self.base + LOCAL_PREFIXES["kd"]
+
+    def site_file(self, stem: str, fmt: Format) -> PurePosixPath:
+        """Return the site path of a whole-site document in one format (``dataset`` → ``dataset.ttl``)."""
+        return PurePosixPath(fmt.path(stem))
+
+    @property
+    def dump(self) -> PurePosixPath:
+        """Return the site path of the N-Quads dump."""
+        return DUMP
+
+    @property
+    def context_path(self) -> PurePosixPath:
+        """Return the site path of our JSON-LD context document."""
+        return PurePosixPath("context.jsonld")
+
+    @property
+    def void_path(self) -> PurePosixPath:
+        """Return the site path of the VoID description (RFC 5785 well-known location)."""
+        return PurePosixPath(".well-known/void")
+
+    @property
+    def service_description_path(self) -> PurePosixPath:
+        """Return the site path of the SPARQL service description."""
+        return self.site_file("sparql-service-description", TURTLE)
+
+    def embed_path(self, iri: str, lang: str, fmt: Format) -> PurePosixPath:
+        """Return the site path of a resource's schema.org snippet (``embed/area/x.en.html``)."""
+        stem = PurePosixPath("embed") / self.document_stem(iri).relative_to("id")
+        return self._in_language(stem, lang, fmt.suffix)
 
     def prefixes(self) -> dict[str, str]:
         """Return every prefix we write, standard first, ours resolved against the base."""
@@ -150,23 +213,33 @@ class Uris:
             raise ValueError(f"{iri!r} has no document path")
         return PurePosixPath(relative)
 
-    def document_path(self, iri: str, fmt: Format) -> PurePosixPath:
-        """Return the site path of the document describing ``iri`` in one format."""
-        stem = self.document_stem(iri)
-        return stem.with_name(f"{stem.name}.{fmt.suffix}")
+    def document_path(self, iri_or_stem: str | PurePosixPath, fmt: Format, lang: str = "") -> PurePosixPath:
+        """Return the site path of a document in one format (and, for a page, one language).
+
+        ``iri_or_stem`` is an IRI under the base or a site stem such as ``dataset``; pages in the
+        primary language are ``<stem>.html``, in another ``<stem>.<lang>.html``.
+        """
+        stem = self._stem(iri_or_stem)
+        if fmt.kind == PAGE:
+            return self._in_language(stem, lang or self.primary_language, fmt.suffix)
+        return stem.with_name(fmt.path(stem.name))
+
+    def _stem(self, iri_or_stem: str | PurePosixPath) -> PurePosixPath:
+        if isinstance(iri_or_stem, str) and "://" in iri_or_stem:
+            return self.document_stem(iri_or_stem)
+        return PurePosixPath(iri_or_stem)
+
+    def _in_language(self, stem: PurePosixPath, lang: str, suffix: str) -> PurePosixPath:
+        name = f"{stem.name}.{suffix}" if lang == self.primary_language else f"{stem.name}.{lang}.{suffix}"
+        return stem.with_name(name)
 
     def page_path(self, iri_or_stem: str | PurePosixPath, lang: str) -> PurePosixPath:
-        """Return the site path of an HTML page: Danish at <stem>.html, others at <stem>.<lang>.html.
+        """Return the site path of an HTML page (primary language <stem>.html, others <stem>.<lang>.html).
 
         ``iri_or_stem`` is an IRI under the base (hash IRIs share their document's page) or a
         site stem such as ``index`` or ``id/area/turisme``.
         """
-        if isinstance(iri_or_stem, str) and "://" in iri_or_stem:
-            stem = self.document_stem(iri_or_stem)
-        else:
-            stem = PurePosixPath(iri_or_stem)
-        suffix = "html" if lang == "da" else f"{lang}.html"
-        return stem.with_name(f"{stem.name}.{suffix}")
+        return self.document_path(iri_or_stem, HTML, lang)
 
     def href(self, source: PurePosixPath, target: PurePosixPath, fragment: str = "") -> str:
         """Return the relative link from the site file ``source`` to the site file ``target``.
@@ -185,100 +258,3 @@ class Uris:
     def url(self, path: PurePosixPath | str) -> str:
         """Return the public URL of a site path."""
         return self.base + str(path)
-
-
-# ---------------------------------------------------------------- content negotiation
-
-SUFFIX_TYPES: dict[str, str] = {
-    ".ttl": "text/turtle; charset=utf-8",
-    ".jsonld": "application/ld+json",
-    ".nt": "application/n-triples",
-    ".rdf": "application/rdf+xml",
-    ".html": "text/html; charset=utf-8",
-    ".gz": "application/gzip",
-    ".xml": "application/xml",
-    ".txt": "text/plain; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".rq": "application/sparql-query",
-}
-# Media type -> document suffix, in the order offered when the client has no preference.
-NEGOTIABLE: dict[str, str] = {
-    "text/html": "html",
-    "text/turtle": "ttl",
-    "application/ld+json": "jsonld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "rdf",
-}
-FORMAT_NAMES: dict[str, str] = {
-    "html": "html",
-    "ttl": "ttl",
-    "turtle": "ttl",
-    "jsonld": "jsonld",
-    "json-ld": "jsonld",
-    "nt": "nt",
-    "ntriples": "nt",
-    "rdf": "rdf",
-    "rdfxml": "rdf",
-    "xml": "rdf",
-}
-
-
-def media_type_of(path: str) -> str:
-    """Return the Content-Type of a site file by its suffix (Turtle for suffix-less VoID)."""
-    for suffix, media_type in SUFFIX_TYPES.items():
-        if path.endswith(suffix):
-            return media_type
-    return "text/turtle; charset=utf-8" if path.endswith(".well-known/void") else "application/octet-stream"
-
-
-def _weighted(header: str) -> list[tuple[str, float, int]]:
-    entries = []
-    for position, part in enumerate(header.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        if not fields[0]:
-            continue
-        quality = 1.0
-        for field in fields[1:]:
-            name, _, value = field.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    quality = 0.0
-        entries.append((fields[0].lower(), quality, position))
-    return entries
-
-
-def negotiate(accept: str | None, offered: list[str]) -> str | None:
-    """Pick the offered media type the Accept header prefers; None when none is acceptable."""
-    if not accept or not accept.strip():
-        return offered[0] if offered else None
-    ranges = _weighted(accept)
-    best: tuple[float, int, int, str] | None = None
-    for order, media_type in enumerate(offered):
-        major = media_type.split("/")[0]
-        matches = [
-            (q, 2 if r == media_type else 1 if r == f"{major}/*" else 0, -pos)
-            for r, q, pos in ranges
-            if r in (media_type, f"{major}/*", "*/*")
-        ]
-        if not matches:
-            continue
-        quality, specificity, _ = max(matches, key=lambda m: (m[1], m[0]))
-        if quality <= 0:
-            continue
-        key = (quality, specificity, -order, media_type)
-        if best is None or key[:3] > best[:3]:
-            best = key
-    return best[3] if best else None
-
-
-def choose_language(accept_language: str | None, offered: tuple[str, ...]) -> str:
-    """Pick the language the Accept-Language header prefers among ours (first one by default)."""
-    if accept_language:
-        for tag, quality, _ in sorted(_weighted(accept_language), key=lambda e: (-e[1], e[2])):
-            primary = tag.split("-")[0]
-            if quality > 0 and primary in offered:
-                return primary
-    return offered[0]

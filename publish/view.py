@@ -19,16 +19,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .rdf import DCT, RDF_TYPE, RDFS, SKOS, XSD
 from .uris import Uris
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 PREF_LABEL = SKOS + "prefLabel"
-SOURCE = DCTERMS + "source"
-LABELS = (PREF_LABEL, RDFS + "label", DCTERMS + "title", "http://www.w3.org/2006/vcard/ns#fn")
+SOURCE = DCT + "source"
+LABELS = (PREF_LABEL, RDFS + "label", DCT + "title", "http://www.w3.org/2006/vcard/ns#fn")
 DATES = {XSD + "date", XSD + "gYearMonth", XSD + "gYear", XSD + "dateTime"}
 # Shown first, in this order, when a page lists a resource's statements; the rest by label.
 LEADING = ("skos:altLabel", "kd:text", "dcterms:description", "skos:definition", "skos:scopeNote")
@@ -209,7 +205,7 @@ class View:
         uris = self.graph.uris
         return uris.href(self.page, uris.page_path(stem, lang or self.lang), fragment)
 
-    def site_href(self, path: str) -> str:
+    def site_href(self, path: str | PurePosixPath) -> str:
         """Return the relative link to any file of the site."""
         return self.graph.uris.href(self.page, PurePosixPath(path))
 
@@ -313,7 +309,7 @@ class View:
         """Return the sources a resource cites, each with its publisher as the detail."""
         links = []
         for source in self.graph.iris(iri, SOURCE):
-            publishers = self.graph.iris(source, DCTERMS + "publisher")
+            publishers = self.graph.iris(source, DCT + "publisher")
             detail = self.graph.label(publishers[0], self.lang).value if publishers else None
             links.append(self.link(source, detail))
         return sorted(links, key=lambda link: (link.lang is not None, link.label))

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .dataset import Location
-from .view import DCTERMS, RDF_TYPE, RDFS, SKOS, Graph, Link, Value, View, node_key
+from .rdf import DCT, OWL, RDF, RDF_TYPE, RDFS, SH, SKOS
+from .view import Graph, Link, Value, View, node_key
 
-OWL = "http://www.w3.org/2002/07/owl#"
-SH = "http://www.w3.org/ns/shacl#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 TERM_KINDS = (
     ("class", OWL + "Class"),
     ("object", OWL + "ObjectProperty"),
@@ -114,7 +112,7 @@ def _curie_link(view: View, term: object) -> list[Link]:
 def ontology_terms(view: View, locations: Mapping[str, Location]) -> list[TermDoc]:
     """Return every named class and property of our ontology, classes first."""
     graph = view.graph
-    namespace = graph.uris.base + "ontology#"
+    namespace = graph.uris.ontology_namespace
     docs = []
     for kind, owl_type in TERM_KINDS:
         iris = [i for i in graph.subjects(RDF_TYPE, owl_type) if i.startswith(namespace)]
@@ -180,10 +178,10 @@ def ontology_metadata(view: View, ontology: str) -> list[tuple[str, list[Value]]
     for predicate in (
         OWL + "versionIRI",
         OWL + "versionInfo",
-        DCTERMS + "publisher",
-        DCTERMS + "license",
-        DCTERMS + "modified",
-        DCTERMS + "source",
+        DCT + "publisher",
+        DCT + "license",
+        DCT + "modified",
+        DCT + "source",
         "http://purl.org/vocab/vann/preferredNamespacePrefix",
     ):
         values = [view.value(o) for o in graph.objects(ontology, predicate)]

@@ -12,48 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from pathlib import PurePosixPath
 
 import pyoxigraph as ox
 
 from .dataset import LoadedDataset
+from .formats import GRAPH, RESULTS, of_kind
+from .rdf import DCT, FOAF, RDF, SD, VOID, W3C_FORMATS, named, triple, typed
 from .uris import PARTS, Uris, slugify
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-DCT = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-VOID = "http://rdfs.org/ns/void#"
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
-VOID_PATH = PurePosixPath(".well-known/void")
-# The W3C format IRIs of the media types the SPARQL endpoint answers in.
-_RESULT_FORMATS = {
-    "application/sparql-results+json": "SPARQL_Results_JSON",
-    "application/sparql-results+xml": "SPARQL_Results_XML",
-    "text/csv": "SPARQL_Results_CSV",
-    "text/tab-separated-values": "SPARQL_Results_TSV",
-    "text/turtle": "Turtle",
-    "application/ld+json": "JSON-LD",
-    "application/n-triples": "N-Triples",
-    "application/rdf+xml": "RDF_XML",
-}
-
-
-def named(term: object) -> str:
-    """Return the IRI of a named node, or "" for any other term."""
-    return term.value if isinstance(term, ox.NamedNode) else ""
-
-
-def typed(value: str, datatype: str) -> ox.Literal:
-    """Return a literal of an XSD datatype (``datatype`` is the local name, e.g. ``date``)."""
-    return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype))
-
-
-def triple(subject: str, predicate: str, obj: str | ox.Literal) -> ox.Triple:
-    """Return a triple of IRIs (and a literal object, if given one)."""
-    value = obj if isinstance(obj, ox.Literal) else ox.NamedNode(obj)
-    return ox.Triple(ox.NamedNode(subject), ox.NamedNode(predicate), value)
 
 
 def void_triples(
@@ -61,7 +26,7 @@ def void_triples(
 ) -> list[ox.Triple]:
     """Return the VoID description of the dataset (ontology and data): counts, partitions, access."""
     uris = dataset.uris
-    ds = uris.base + "dataset"
+    ds = uris.dataset
     data = dataset.triples("ontology", "data")
     classes = Counter(named(t.object) for t in data if t.predicate.value == RDF + "type")
     instances = {
@@ -80,22 +45,22 @@ def void_triples(
     triples += [triple(ds, VOID + name, typed(str(value), "integer")) for name, value in count]
     prefixes = uris.prefixes()
     for cls in sorted(classes, key=str):
-        node = f"{uris.base}catalog#class-{_local_name(cls, prefixes)}"
+        node = uris.catalog_node(f"class-{_local_name(cls, prefixes)}")
         triples += [
             triple(ds, VOID + "classPartition", node),
             triple(node, VOID + "class", cls),
             triple(node, VOID + "entities", typed(str(len(instances[cls])), "integer")),
         ]
     for prop, used in sorted(properties.items(), key=lambda item: str(item[0])):
-        node = f"{uris.base}catalog#property-{_local_name(prop.value, prefixes)}"
+        node = uris.catalog_node(f"property-{_local_name(prop.value, prefixes)}")
         triples += [
             triple(ds, VOID + "propertyPartition", node),
             triple(node, VOID + "property", prop.value),
             triple(node, VOID + "triples", typed(str(used), "integer")),
         ]
     triples += [triple(ds, VOID + "dataDump", url) for url in dumps]
-    triples += [triple(ds, VOID + "feature", FORMATS + feature) for feature in features]
-    document = uris.url(VOID_PATH)
+    triples += [triple(ds, VOID + "feature", W3C_FORMATS + feature) for feature in features]
+    document = uris.url(uris.void_path)
     triples += [
         triple(document, RDF + "type", VOID + "DatasetDescription"),
         triple(document, FOAF + "primaryTopic", ds),
@@ -109,7 +74,7 @@ def void_triples(
 
 def void_document(catalog: Sequence[ox.Triple], uris: Uris) -> list[ox.Triple]:
     """Return /.well-known/void: the catalogue's VoID triples and the dataset's title, licence and dates."""
-    ds = uris.base + "dataset"
+    ds = uris.dataset
     keep = {DCT + p for p in ("title", "description", "license", "publisher", "modified", "issued")}
     return [
         t
@@ -117,7 +82,7 @@ def void_document(catalog: Sequence[ox.Triple], uris: Uris) -> list[ox.Triple]:
         if t.predicate.value.startswith(VOID)
         or (t.predicate.value == RDF + "type" and named(t.object).startswith(VOID))
         or (named(t.subject) == ds and t.predicate.value in keep)
-        or named(t.subject) == uris.url(VOID_PATH)
+        or named(t.subject) == uris.url(uris.void_path)
     ]
 
 
@@ -165,11 +130,9 @@ def service_description(
     It names the dump's graphs (the parts, and ``extra_graphs`` by part name) with their sizes;
     the default graph is their union. The result formats are those the server offers.
     """
-    from .sparql import GRAPH_FORMATS, RESULT_FORMATS
-
     uris = dataset.uris
-    service = uris.base + "sparql"
-    offered = [m for m in (*RESULT_FORMATS.values(), *GRAPH_FORMATS.values()) if m in _RESULT_FORMATS]
+    service = uris.service
+    offered = [f.w3c for f in (*of_kind(RESULTS), *of_kind(GRAPH)) if f.w3c]
     graphs = {part: [q.triple for q in dataset.quads(part)] for part in PARTS}
     graphs.update({part: list(extra) for part, extra in extra_graphs.items()})
     union = {t for triples in graphs.values() for t in triples}
@@ -180,7 +143,7 @@ def service_description(
         triple(service, SD + "endpoint", endpoint),
         triple(service, SD + "supportedLanguage", SD + "SPARQL11Query"),
         triple(service, SD + "feature", SD + "UnionDefaultGraph"),
-        *(triple(service, SD + "resultFormat", FORMATS + _RESULT_FORMATS[m]) for m in offered),
+        *(triple(service, SD + "resultFormat", W3C_FORMATS + name) for name in offered),
         ox.Triple(ox.NamedNode(service), ox.NamedNode(SD + "defaultDataset"), whole),
         ox.Triple(whole, ox.NamedNode(RDF + "type"), ox.NamedNode(SD + "Dataset")),
         ox.Triple(whole, ox.NamedNode(SD + "defaultGraph"), default),

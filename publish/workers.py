@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import dump
 from .config import Config
 from .errors import QueryError, UsageError
 from .guard import check_size
@@ -89,10 +90,10 @@ def _serve(connection: Connection, site: str, base: str, limits: WorkerLimits) -
     """Worker main loop: load the dump once, shut off the network, then answer jobs until EOF."""
     from .results import serialise
     from .sandbox import SandboxError, deny_network, limit_memory
-    from .sparql import graph_names, load_site_store, run_query
+    from .sparql import graph_names, run_query
     from .uris import Uris
 
-    store = load_site_store(Path(site))
+    store = dump.load_store(Path(site))
     graphs = graph_names(store)
     prefixes = Uris(base).prefixes()
     try:
@@ -350,8 +351,7 @@ def require_sandbox(config: Config) -> None:
 
 def answer_one(site: Path, config: Config, job: Job) -> Answer:
     """Answer one job in one sandboxed worker (the ``query`` command) within the time limit."""
-    if not (site / "dataset.nq.gz").is_file():
-        raise QueryError(f"{site / 'dataset.nq.gz'}: no built dataset here; run `klyngedata build` first")
+    dump.require(site)
     require_sandbox(config)
     check_size(job.text, max_length=config.max_query_length, max_depth=config.max_query_depth)
 

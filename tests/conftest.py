@@ -146,3 +146,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+TINY = Path(__file__).parent / "projects" / "tiny"
+
+
+def make_tiny(target: Path) -> Path:
+    """Lay out the tiny project: its data and pyproject.toml, the real ontology and shapes."""
+    target.mkdir(parents=True)
+    shutil.copytree(ROOT / "ontology", target / "ontology")
+    shutil.copytree(ROOT / "shapes", target / "shapes")
+    shutil.copytree(TINY / "data", target / "data")
+    shutil.copy2(TINY / "pyproject.toml", target / "pyproject.toml")
+    return target

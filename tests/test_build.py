@@ -23,12 +23,13 @@ from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import SKOS, XSD
 
 from publish import build as build_module
+from publish import formats
 from publish.build import MARKER, plan, write_site
 from publish.cli import main
 from publish.config import load_config
 from publish.dataset import load
 from publish.errors import BuildError
-from publish.uris import Format, Uris
+from publish.uris import Uris
 
 GRAPHS = {part: URIRef(f"{BASE}graph/{part}") for part in ("ontology", "data", "shapes")}
 KD = f"{BASE}ontology#"
@@ -175,9 +176,9 @@ def test_every_resource_has_its_three_documents(built_site: Path) -> None:
     }
     assert URIRef(f"{BASE}id/area/miljoeteknologi") in resources
     for iri in sorted(resources):
-        for fmt in (Format.TURTLE, Format.JSONLD, Format.NTRIPLES):
+        for fmt in formats.rdf_documents():
             assert (built_site / uris.document_path(str(iri), fmt)).is_file(), f"no {fmt.suffix} for {iri}"
-        described = Graph().parse(built_site / uris.document_path(str(iri), Format.NTRIPLES), format="nt")
+        described = Graph().parse(built_site / uris.document_path(str(iri), formats.NTRIPLES), format="nt")
         assert (iri, None, None) in described, f"the document of {iri} does not describe it"
 
 

@@ -237,6 +237,11 @@ def test_packaged_shapes_are_the_official_files(name: str) -> None:
     assert (PACKAGED / "dcat-ap-3.0.1" / name).read_bytes() == (OFFICIAL / name).read_bytes()
 
 
+def test_packaged_file_type_table_is_the_official_file() -> None:
+    name = "file-type.filetypes-skos.rdf"
+    assert (PACKAGED / "eu-nal" / name).read_bytes() == (VOCAB / "eu-nal" / name).read_bytes()
+
+
 @pytest.mark.parametrize("folder", ["dcat-ap-3.0.1", "eu-nal"])
 def test_packaged_source_notes_are_the_kit_s(folder: str) -> None:
     assert (PACKAGED / folder / "SOURCE.md").read_bytes() == (VOCAB / folder / "SOURCE.md").read_bytes()
@@ -587,7 +592,7 @@ def _table(**extra: object) -> Any:
 
 def test_catalogue_settings_have_honest_defaults() -> None:
     config = _table()
-    assert config.sparql_endpoint == BASE + "sparql"
+    assert config.uris.sparql == BASE + "sparql" and config.sparql_endpoint == ""
     assert config.issued is None and config.dataset_version is None
 
 

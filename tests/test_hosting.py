@@ -30,8 +30,13 @@ from conftest import free_port, stop
 
 from publish import hosting
 from publish.config import load_config
+from publish.formats import resource_formats, site_types
 from publish.server import answer_once, create_app
-from publish.uris import FORMAT_NAMES, NEGOTIABLE, SUFFIX_TYPES
+
+# The registry as the static hosts see it: media type -> suffix, ?format= name -> suffix, suffix -> type.
+NEGOTIABLE = {f.media_type: f.suffix for f in resource_formats()}
+FORMAT_NAMES = {name: f.suffix for f in resource_formats() for name in f.names}
+SUFFIX_TYPES = {f".{suffix}": content_type for content_type, suffix in site_types()}
 
 AREA = "id/area/turisme"
 CLUSTER = "id/cluster/censec"

@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from served import build  # noqa: E402
 
 from publish.config import load_config  # noqa: E402
+from publish.dump import load_store  # noqa: E402
 from publish.guard import check_query, check_size  # noqa: E402
-from publish.sparql import graph_names, load_site_store, named_queries, portable_text  # noqa: E402
+from publish.sparql import graph_names, named_queries, portable_text  # noqa: E402
 
 TYPICAL = {
     "ASK {}": "ASK {}",
@@ -47,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     project = build()
     config = load_config(project)
-    store = load_site_store(config.output)
+    store = load_store(config.output)
     graphs = graph_names(store)
     queries = dict(TYPICAL)
     queries.update({name: portable_text(q, base=config.base_iri) for name, q in named_queries().items()})
