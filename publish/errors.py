@@ -9,9 +9,13 @@
         ├── ValidationFailed       (exit 1) the data does not conform to the shapes
         ├── QueryError             (exit 1) a SPARQL query is malformed or fails
         ├── BuildError             (exit 1) the site could not be written
+        │   └── PathError          (exit 1) an IRI has no document path under the base IRI
         └── PushError              (exit 1) a store refused or lost what `push` sent
 
 Library code raises these; only ``cli.py`` turns them into an exit code and a message on stderr.
+A message names the value and what to do in words, never a command-line flag: an error about a
+value the user gave names it with ``parameter`` (the name of the command's parameter, such as
+``"output"``), and the CLI puts the matching flag (``--output``) in front of the message.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ class KlyngedataError(click.ClickException):
 
     exit_code = 1
 
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
     def format_message(self) -> str:
         """Return the message without click's 'Error:' decoration (cli adds its own)."""
         return self.message
@@ -36,10 +44,12 @@ class ConfigError(KlyngedataError):
 
     exit_code = 2
 
-    def __init__(self, problems: list[str], *, file: str) -> None:
+    def __init__(self, problems: list[str], *, file: str, parameter: str | None = None) -> None:
         self.problems = tuple(problems)
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{file}: [tool.klyngedata] has {len(problems)} problem(s):\n{lines}")
+        super().__init__(
+            f"{file}: [tool.klyngedata] has {len(problems)} problem(s):\n{lines}", parameter=parameter
+        )
 
 
 class UsageError(KlyngedataError):
@@ -86,6 +96,10 @@ class QueryError(KlyngedataError):
 
 class BuildError(KlyngedataError):
     """The site could not be built or written."""
+
+
+class PathError(BuildError):
+    """An IRI has no document path of its own under the base IRI (so no file can be written for it)."""
 
 
 class PushError(KlyngedataError):

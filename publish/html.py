@@ -26,7 +26,7 @@ from . import facts, schemaorg, sparql, vocabdocs
 from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset
-from .errors import UsageError
+from .errors import BuildError, UsageError
 from .formats import HTML, JSONLD, RESULTS, downloads, of_kind, rdf_documents
 from .rdf import DCT
 from .view import Graph, Link, View, load_messages
@@ -378,7 +378,10 @@ class Site:
         view = self.view("404", lang)
         css = resources.files("publish").joinpath("static/site.css").read_text(encoding="utf-8")
         if "</" in css:
-            raise ValueError("static/site.css must not contain '</' (it is inlined in 404.html)")
+            raise BuildError(
+                "publish/static/site.css holds '</', which would close the <style> element of 404.html "
+                "where the stylesheet is inlined; remove it from the stylesheet"
+            )
         links = [(self._url(stem, lang), view.text["nav"][stem]) for stem in NAV]
         url = self._url("404", lang)
         jsonld = schemaorg.web_page(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urljoin
 
+from .errors import PathError
 from .formats import HTML, NQUADS, PAGE, TURTLE, Format
 
 PARTS = ("ontology", "data", "shapes")
@@ -207,10 +208,17 @@ class Uris:
         Hash IRIs share the document of the IRI before the '#'.
         """
         if not self.is_local(iri):
-            raise ValueError(f"{iri!r} is not under the base IRI {self.base!r}")
+            raise PathError(
+                f"<{iri}> is not under the base IRI <{self.base}>, so no file can be written for it; "
+                f"name the resource under the base IRI (e.g. <{self.base}id/<kind>/<slug>>) or "
+                "change base_iri in [tool.klyngedata]"
+            )
         relative = iri[len(self.base) :].split("#", 1)[0]
         if not relative or relative.endswith("/") or ".." in relative.split("/"):
-            raise ValueError(f"{iri!r} has no document path")
+            raise PathError(
+                f"<{iri}> has no document path of its own (it is the base IRI, ends in '/' or holds "
+                f"'..'); name the resource <{self.base}id/<kind>/<slug>>"
+            )
         return PurePosixPath(relative)
 
     def document_path(self, iri_or_stem: str | PurePosixPath, fmt: Format, lang: str = "") -> PurePosixPath:

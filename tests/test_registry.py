@@ -23,6 +23,7 @@ from rdflib.compare import isomorphic
 from publish import exports, formats
 from publish.cli import main
 from publish.config import load_config
+from publish.errors import PathError
 from publish.formats import Format, Vocabulary, negotiate
 from publish.server import answer_once, create_app
 from publish.uris import Uris
@@ -139,8 +140,9 @@ def test_references_resolve_against_the_base(reference: str, iri: str) -> None:
 
 @pytest.mark.parametrize("iri", [f"{BASE}id/", f"{BASE}id/area/", f"{BASE}id/../x", "https://example.org/x"])
 def test_an_iri_without_a_document_path_is_refused(iri: str) -> None:
-    with pytest.raises(ValueError, match="path|base IRI"):
+    with pytest.raises(PathError, match="path|base IRI") as raised:
         URIS.document_stem(iri)
+    assert f"<{iri}>" in raised.value.message and "name the resource" in raised.value.message
 
 
 # ---------------------------------------------------------------- serialisers
