@@ -215,7 +215,8 @@ def write_site(output: Path, artifacts: list[Artifact]) -> None:
         raise BuildError(
             f"{output}: could not write the site ({_reason(exc)}); the previous site is unchanged. "
             "Check that the output's folder exists, is writable and has free space, or choose "
-            "another --output"
+            "another output folder",
+            parameter="output",
         ) from None
     finally:
         if staging is not None:
@@ -305,11 +306,14 @@ def _check_replaceable(output: Path) -> None:
     if not exists:
         return
     if not is_dir:
-        raise BuildError(f"{output}: exists and is not a folder; choose another --output")
+        raise BuildError(
+            f"{output}: exists and is not a folder; choose another output folder", parameter="output"
+        )
     if not ours:
         raise BuildError(
             f"{output}: is a non-empty folder that klyngedata did not build (no {MARKER}); "
-            "refusing to replace it — choose an empty or new --output"
+            "refusing to replace it — choose an empty or new output folder",
+            parameter="output",
         )
 
 

@@ -29,8 +29,17 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except KlyngedataError as exc:
-            click.echo(f"klyngedata: {exc.format_message()}", err=True)
+            flag = self._flag(ctx, exc.parameter)
+            click.echo(f"klyngedata: {flag}{exc.format_message()}", err=True)
             ctx.exit(exc.exit_code)
+
+    def _flag(self, ctx: click.Context, parameter: str | None) -> str:
+        """Return ``--flag: `` for the option an error is about (library messages name no flags)."""
+        command = self.get_command(ctx, ctx.invoked_subcommand or "")
+        for param in command.params if command is not None and parameter else ():
+            if param.name == parameter and isinstance(param, click.Option):
+                return f"{param.opts[0]}: "
+        return ""
 
 
 @click.group(cls=_Group)
@@ -51,29 +60,12 @@ def main() -> None:
 def validate(project: Path, lang: str, fmt: str, strict: bool, catalog: bool, site: Path | None) -> None:
     """Check the data against the SHACL shapes (--catalog: the catalogue); exit 1 on violations."""
     from .config import load_config
-    from .dataset import load
-    from .validate import format_json, format_text, format_turtle
-    from .validate import validate as run
+    from .validate import check
 
-    config = load_config(project)
-    if catalog:
-        from .dcatap import check_site, render
-
-        found = check_site(site or config.output)
-        click.echo(render(found, fmt=fmt, lang=lang), nl=False)
-        if not found.conforms or (strict and found.count("Warning", expected=False)):
-            sys.exit(1)
-        return
-    dataset = load(config)
-    report = run(dataset, lang=lang)
-    if fmt == "json":
-        click.echo(format_json(report), nl=False)
-    elif fmt == "turtle":
-        click.echo(format_turtle(report, dataset.uris.prefixes()), nl=False)
-    else:
-        click.echo(format_text(report, lang=lang), nl=False)
-    if not report.conforms or (strict and report.count("Warning")):
-        sys.exit(1)
+    verdict = check(load_config(project), lang=lang, fmt=fmt, strict=strict, catalog=catalog, site=site)
+    click.echo(verdict.text, nl=False)
+    if not verdict.passed:
+        raise SystemExit(1)
 
 
 @main.command()
@@ -143,55 +135,21 @@ def query(
     """Run a SPARQL query over the built dataset (inline, --file, or --named)."""
     from .config import load_config
     from .errors import UsageError
-    from .sparql import bindings, get_named, named_queries, portable_text, with_examples
 
-    if list_named:
-        base = load_config(project).base_iri
-        for name, named_query in named_queries().items():
-            click.echo(f"# query: {name}")
-            click.echo(with_examples(named_query, base=base))
-        return
-    sources = [source for source in (text, query_file, named) if source is not None]
-    if len(sources) != 1:
-        raise UsageError("give exactly one query: inline TEXT, --file PATH or --named NAME")
     config = load_config(project)
-    values = dict(_split_param(p) for p in params)
-    substitutions = None
-    if named is not None:
-        chosen = get_named(named)
-        body = portable_text(chosen, base=config.base_iri)
-        substitutions = bindings(chosen, values, base=config.base_iri)
-    elif query_file is not None:
-        try:
-            body = query_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{query_file}: cannot read the query ({exc.strerror})") from None
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"{query_file}: the query is not UTF-8 text (byte {exc.start})") from None
-    else:
-        body = text or ""
-    from .workers import Job, answer_one
+    if list_named:
+        from .query import listing
 
-    if _has_surrogate(body):  # bytes that are not UTF-8 reach argv as lone surrogates
-        raise UsageError("the query text is not valid UTF-8; write the query as UTF-8")
+        click.echo(listing(config.base_iri), nl=False)
+        return
+    if sum(source is not None for source in (text, query_file, named)) != 1:
+        raise UsageError("give exactly one query: inline TEXT, --file PATH or --named NAME")
+    from .query import answer
 
-    bound = tuple((variable.value, term) for variable, term in (substitutions or {}).items())
-    job = Job(body, fmt, fmt, sys.maxsize, substitutions=bound)
-    answer = answer_one(site or config.output, config, job)
-    click.echo(answer.body.decode("utf-8"), nl=False)
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= char <= "\udfff" for char in text)
-
-
-def _split_param(text: str) -> tuple[str, str]:
-    from .errors import UsageError
-
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise UsageError(f"--param takes NAME=VALUE, got {text!r}")
-    return name, value
+    body = answer(
+        config, site or config.output, text=text, query_file=query_file, named=named, params=params, fmt=fmt
+    )
+    click.echo(body.decode("utf-8"), nl=False)
 
 
 @main.command()

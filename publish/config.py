@@ -109,8 +109,9 @@ def load_config(project_dir: Path, *, output: Path | None = None) -> Config:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(
-            [f"no {PYPROJECT} here; run klyngedata in the project folder or pass --project DIR"],
+            [f"no {PYPROJECT} here; run klyngedata in the project folder or name the project folder"],
             file=where,
+            parameter="project",
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], file=where) from None

@@ -25,7 +25,6 @@ warns about every ``dct:publisher``. These are reported, and marked as expected.
 from __future__ import annotations
 
 import functools
-import json
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,13 +32,14 @@ from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SH
 from rdflib.term import Node
 
+from . import shacl
 from .errors import BuildError, LoadError, UsageError, ValidationFailed
 from .euvocab import eu_concepts
-from .validate import run_shacl, to_rdflib
+from .shacl import read_results, run_shacl, to_rdflib
 
 FULL_SET = ("shapes.ttl", "range.ttl", "shapes_recommended.ttl", "deprecateduris.ttl")
 VOCABULARY_SET = ("mdr-vocabularies.shape.ttl",)
@@ -72,18 +72,19 @@ class CatalogReport:
 
     def count(self, severity: str, check: str | None = None, *, expected: bool | None = None) -> int:
         """Count findings of one severity (in one check; expected ones or not)."""
-        return sum(
-            1
-            for f in self.findings
-            if f.severity == severity
-            and (check is None or f.check == check)
-            and (expected is None or f.expected == expected)
+        return shacl.count(
+            (
+                f
+                for f in self.findings
+                if (check is None or f.check == check) and (expected is None or f.expected == expected)
+            ),
+            severity,
         )
 
     @property
     def conforms(self) -> bool:
         """Tell whether neither check found a violation."""
-        return self.count("Violation") == 0
+        return shacl.conforms(self.findings)
 
 
 def shapes_graph(names: Iterable[str]) -> Graph:
@@ -161,25 +162,14 @@ def _run(check: str, data: Graph, shapes: Graph) -> list[CatalogFinding]:
         # The official files use a few non-SHACL terms (sh:shape); warnings about them are noise.
         warnings.simplefilter("ignore")
         results = run_shacl(data, shapes, check_shapes=False)
-    # Only the report's own results: pySHACL also types the details of a failed sh:node as
-    # results, with the inner shape's severity, though the rule that fails is the outer one.
-    top = [
-        r
-        for report in results.subjects(RDF.type, SH.ValidationReport)
-        for r in results.objects(report, SH.result)
-    ]
-    return [_finding(check, result, results, shapes) for result in top]
+    return [_finding(check, result, results, shapes) for result in read_results(results, nested=False)]
 
 
-def _finding(check: str, result: Node, results: Graph, shapes: Graph) -> CatalogFinding:
-    severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
-    focus = results.value(result, SH.focusNode)
-    path = results.value(result, SH.resultPath)
-    value = results.value(result, SH.value)
-    shape = results.value(result, SH.sourceShape)
+def _finding(check: str, result: shacl.Result, results: Graph, shapes: Graph) -> CatalogFinding:
+    path, shape = result.path, result.shape
     nodes = set(shapes.objects(shape, SH.node)) if shape is not None else set()
     expected = check == "vocabularies" and path == _DCT_PUBLISHER and _CORPORATE_BODY in nodes
-    danish, english = _explain(severity, path, value, shape, shapes, results, result)
+    danish, english = _explain(result, shapes, results)
     if expected:
         danish += (
             " Forventet: udgiveren er en national myndighed, som EU's tabel over organer ikke har"
@@ -191,91 +181,75 @@ def _finding(check: str, result: Node, results: Graph, shapes: Graph) -> Catalog
         )
     return CatalogFinding(
         check=check,
-        severity=severity,
-        focus=str(focus),
-        path=None if path is None else _short(path),
-        value=None if value is None else _short(value),
+        severity=result.severity,
+        focus=str(result.focus),
+        path=None if path is None else _short(path, results),
+        value=None if result.value is None else _short(result.value, results),
         message=english,
         message_da=danish,
         expected=expected,
     )
 
 
-def _explain(
-    severity: str,
-    path: Node | None,
-    value: Node | None,
-    shape: Node | None,
-    shapes: Graph,
-    results: Graph,
-    result: Node,
-) -> tuple[str, str]:
+def _explain(result: shacl.Result, shapes: Graph, results: Graph) -> tuple[str, str]:
     """Say what is wrong and what to do, in Danish and in English."""
-    component = str(results.value(result, SH.sourceConstraintComponent) or "").rsplit("#", 1)[-1]
-    prop, val = (_short(path) if path is not None else "?"), _short(value)
-    if component == "MinCountConstraintComponent":
-        level = ("kræver", "requires") if severity == "Violation" else ("anbefaler", "recommends")
+    component, shape = result.component, result.shape
+    prop = _short(result.path, results) if result.path is not None else "?"
+    val = _short(result.value, results)
+    if component == "MinCount":
+        level = ("kræver", "requires") if result.severity == "Violation" else ("anbefaler", "recommends")
         return (
             f"{prop} mangler; DCAT-AP {level[0]} den: tilføj den.",
             f"{prop} is missing; DCAT-AP {level[1]} it: add it.",
         )
-    if component == "MaxCountConstraintComponent":
+    if component == "MaxCount":
         limit = shapes.value(shape, SH.maxCount)
         return (
             f"{prop} har flere værdier, end DCAT-AP tillader ({limit}): behold én.",
             f"{prop} has more values than DCAT-AP allows ({limit}): keep one.",
         )
-    if component == "ClassConstraintComponent":
-        cls = _short(shapes.value(shape, SH["class"]))
+    if component == "Class":
+        cls = _short(shapes.value(shape, SH["class"]), shapes)
         return (
             f"værdien {val} af {prop} er ikke angivet som {cls}: tilføj '{val} a {cls}' "
             "(reglerne bruger ingen inferens).",
             f"the value {val} of {prop} is not stated to be a {cls}: add '{val} a {cls}' "
             "(the shapes use no inference).",
         )
-    if component == "DatatypeConstraintComponent":
-        datatype = _short(shapes.value(shape, SH.datatype))
+    if component == "Datatype":
+        datatype = _short(shapes.value(shape, SH.datatype), shapes)
         return (f"{prop} skal skrives med datatypen {datatype}.", f"{prop} must be typed {datatype}.")
-    if component == "NodeKindConstraintComponent":
-        kind = _short(shapes.value(shape, SH.nodeKind))
+    if component == "NodeKind":
+        kind = _short(shapes.value(shape, SH.nodeKind), shapes)
         return (
             f"{prop} har en værdi af forkert art ({kind}).",
             f"{prop} has a value of the wrong kind ({kind}).",
         )
-    rule = str(shapes.value(shape, SH.description) or results.value(result, SH.resultMessage) or "")
+    rule = str(shapes.value(shape, SH.description) or next(iter(result.messages), ""))
     return (
         f"værdien {val} af {prop} bryder en officiel regel: {rule}",
         f"the value {val} of {prop} fails an official rule: {rule}",
     )
 
 
-_SHORT = {
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf:",
-    "http://www.w3.org/2000/01/rdf-schema#": "rdfs:",
-    "http://www.w3.org/2001/XMLSchema#": "xsd:",
-    "http://www.w3.org/2004/02/skos/core#": "skos:",
-    "http://purl.org/dc/terms/": "dct:",
-    "http://www.w3.org/ns/dcat#": "dcat:",
-    "http://xmlns.com/foaf/0.1/": "foaf:",
-    "http://www.w3.org/2006/vcard/ns#": "vcard:",
-    "http://spdx.org/rdf/terms#": "spdx:",
-    "http://data.europa.eu/r5r/": "dcatap:",
-    "http://www.w3.org/ns/shacl#": "sh:",
-    "http://www.w3.org/ns/adms#": "adms:",
+_PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "dcatap": "http://data.europa.eu/r5r/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "adms": "http://www.w3.org/ns/adms#",
 }
 
 
-def _short(term: Node | None) -> str:
-    if isinstance(term, URIRef):
-        for namespace, prefix in _SHORT.items():
-            if str(term).startswith(namespace):
-                return prefix + str(term)[len(namespace) :]
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        return f'"{term}"'
-    if isinstance(term, BNode):
-        return "[…]"
-    return str(term)
+def _short(term: Node | None, graph: Graph) -> str:
+    return shacl.curie(term, _PREFIXES, graph)
 
 
 _WORDS = {
@@ -335,33 +309,30 @@ def format_text(report: CatalogReport, *, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_json(report: CatalogReport) -> dict[str, object]:
-    """Return the report as a JSON-ready object."""
-    return {
-        "conforms": report.conforms,
-        "violations": report.count("Violation"),
-        "warnings": report.count("Warning"),
-        "expected_warnings": report.count("Warning", expected=True),
-        "results": [
-            {
-                "check": f.check,
-                "severity": f.severity,
-                "focus": f.focus,
-                "path": f.path,
-                "value": f.value,
-                "message": f.message,
-                "message_da": f.message_da,
-                "expected": f.expected,
-            }
-            for f in report.findings
-        ],
-    }
+def format_json(report: CatalogReport) -> str:
+    """Render the report as JSON: the counts (expected warnings too), then one object per finding."""
+    results: list[dict[str, object]] = [
+        {
+            "check": f.check,
+            "severity": f.severity,
+            "focus": f.focus,
+            "path": f.path,
+            "value": f.value,
+            "message": f.message,
+            "message_da": f.message_da,
+            "expected": f.expected,
+        }
+        for f in report.findings
+    ]
+    return shacl.json_text(report.findings, results, expected_warnings=report.count("Warning", expected=True))
 
 
 def render(report: CatalogReport, *, fmt: str, lang: str) -> str:
     """Render the report as text or JSON (the formats of ``klyngedata validate --catalog``)."""
     if fmt == "json":
-        return json.dumps(format_json(report), ensure_ascii=False, indent=2) + "\n"
+        return format_json(report)
     if fmt != "text":
-        raise UsageError(f"--format {fmt} is not available with --catalog; use text or json")
+        raise UsageError(
+            f"the format {fmt!r} is not available for the catalogue check; use text or json", parameter="fmt"
+        )
     return format_text(report, lang=lang)

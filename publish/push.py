@@ -57,15 +57,15 @@ def target(
     timeout: float = 60.0,
 ) -> Target:
     """Check the URLs and return a Target; derive the Graph Store URL when ``store`` is not given."""
-    _check_url(endpoint, "--endpoint")
+    _check_url(endpoint, "endpoint")
     if store is None:
         store = derive_store(endpoint)
     else:
-        _check_url(store, "--store")
+        _check_url(store, "store")
     if password is not None and user is None:
         raise UsageError("a password was given without a user; set KLYNGEDATA_PUSH_USER too")
     if not timeout > 0:
-        raise UsageError(f"--timeout must be more than 0 seconds, got {timeout}")
+        raise UsageError(f"the timeout must be more than 0 seconds, got {timeout}", parameter="timeout")
     return Target(endpoint, store, user, password, timeout)
 
 
@@ -86,25 +86,33 @@ def derive_store(endpoint: str) -> str:
         path = f"{match.group(1)}/rdf-graphs/service"
     else:
         raise UsageError(
-            f"cannot tell the Graph Store endpoint that goes with {endpoint}; give it with --store URL "
+            f"cannot tell the Graph Store endpoint that goes with {endpoint}; give its URL "
             "(Oxigraph: /store, Fuseki: /<dataset>/data, GraphDB: /repositories/<id>/rdf-graphs/service, "
-            "Virtuoso: /sparql-graph-crud-auth)"
+            "Virtuoso: /sparql-graph-crud-auth)",
+            parameter="store",
         )
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
-def _check_url(url: str, option: str) -> None:
+_ROLES = {"endpoint": "the SPARQL endpoint", "store": "the Graph Store endpoint"}
+
+
+def _check_url(url: str, parameter: str) -> None:
+    role = _ROLES[parameter]
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError as exc:
-        raise UsageError(f"{option}: {url!r} is not a valid URL ({exc})") from None
+        raise UsageError(f"{role} {url!r} is not a valid URL ({exc})", parameter=parameter) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"{option}: {url!r} is not an http(s) URL with a host, e.g. http://127.0.0.1:7878/query"
+            f"{role} {url!r} is not an http(s) URL with a host, e.g. http://127.0.0.1:7878/query",
+            parameter=parameter,
         )
     if parts.fragment:
-        raise UsageError(f"{option}: {url!r} has a #fragment; give the endpoint's URL without it")
+        raise UsageError(
+            f"{role} {url!r} has a #fragment; give the endpoint's URL without it", parameter=parameter
+        )
 
 
 # ---------------------------------------------------------------- what push reports
@@ -172,7 +180,7 @@ def push(site: Path, where: Target) -> Iterator[Sent | Verified | Pushed]:
             raise PushError(
                 f"graph <{graph}>: sent {count:,} triples to {graph_url(where.store, graph)}, but "
                 f"{where.endpoint} counts {found:,}; the store does not hold what was sent "
-                "(do --endpoint and --store belong to the same store?)"
+                "(do the SPARQL endpoint and the Graph Store endpoint belong to the same store?)"
             )
         yield Verified(graph, count)
     yield Pushed(len(bodies), sum(count for _, count in bodies.values()), where.store)
@@ -265,7 +273,9 @@ def _send(
         reason = exc.reason.strerror if isinstance(exc.reason, OSError) else exc.reason
         raise PushError(f"{what} failed: cannot reach {url} ({reason or exc.reason})") from None
     except TimeoutError:
-        raise PushError(f"{what} failed: {url} did not answer within {timeout:g} s (--timeout)") from None
+        raise PushError(
+            f"{what} failed: {url} did not answer within {timeout:g} s; allow more time", parameter="timeout"
+        ) from None
     except OSError as exc:
         raise PushError(f"{what} failed: {url}: {exc.strerror or exc}") from None
 

@@ -125,7 +125,10 @@ def bindings(query: NamedQuery, values: dict[str, str], *, base: str) -> dict[ox
     for param in query.params:
         if param.name not in values:
             if param.required:
-                raise UsageError(f"query {query.name!r} needs --param {param.name}=…  ({param.kind})")
+                raise UsageError(
+                    f"query {query.name!r} needs the parameter {param.name}=…  ({param.kind})",
+                    parameter="params",
+                )
             continue
         result[ox.Variable(param.name)] = _term(query, param, values[param.name], base=base)
     return result

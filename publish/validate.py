@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import re
-import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
+from rdflib.namespace import RDFS, SH, SKOS
 from rdflib.term import Node
 
-from .dataset import LoadedDataset, Location
+from . import shacl
+from .config import Config
+from .dataset import LoadedDataset, Location, load
 from .errors import ValidationFailed
-
-SEVERITIES = ("Violation", "Warning", "Info")
+from .shacl import SEVERITIES, Verdict, curie, read_results, run_shacl, to_rdflib
 
 # What to do, per kind of constraint, when the shape itself gives no hint (rdfs:comment).
 _HINTS: dict[str, tuple[str, str]] = {
@@ -63,60 +62,37 @@ class Report:
     @property
     def conforms(self) -> bool:
         """Tell whether there is no violation (warnings and infos allowed)."""
-        return self.count("Violation") == 0
+        return shacl.conforms(self.findings)
 
     def count(self, severity: str) -> int:
         """Count the findings of one severity."""
-        return sum(1 for finding in self.findings if finding.severity == severity)
+        return shacl.count(self.findings, severity)
 
 
-def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
-    """Copy pyoxigraph triples into a new rdflib Graph (pySHACL needs rdflib)."""
-    graph = Graph(bind_namespaces="none")
-    with warnings.catch_warnings():
-        # An ill-typed literal is the shapes' business (sh:datatype reports it), not a crash.
-        warnings.simplefilter("ignore")
-        for triple in triples:
-            graph.add((_term(triple.subject), _term(triple.predicate), _term(triple.object)))
-    return graph
+def check(
+    config: Config, *, lang: str, fmt: str, strict: bool, catalog: bool = False, site: Path | None = None
+) -> Verdict:
+    """Run ``klyngedata validate``: check the data (or, with ``catalog``, a built catalogue); the verdict.
 
-
-def _term(term: object) -> URIRef | BNode | Literal:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unsupported RDF term {term!r}")
-
-
-def run_shacl(data: Graph, shapes: Graph, *, check_shapes: bool) -> Graph:
-    """Run pySHACL with our fixed settings: no inference, no imports, every result; the report.
-
-    ``check_shapes`` first checks the shapes against SHACL-for-SHACL.
+    The check fails on a violation, and with ``strict`` on a warning too (for the catalogue, on a
+    warning not marked as expected).
     """
-    from pyshacl import validate as shacl_validate  # costly import: only when validating
+    if catalog:
+        from .dcatap import check_site, render
 
-    _, results, _ = shacl_validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=None,
-        inference="none",
-        abort_on_first=False,
-        allow_infos=True,
-        allow_warnings=True,
-        meta_shacl=check_shapes,
-        advanced=False,
-        do_owl_imports=False,
-        js=False,
-    )
-    assert isinstance(results, Graph)
-    return results
+        found = check_site(site or config.output)
+        failed = not found.conforms or (strict and found.count("Warning", expected=False) > 0)
+        return Verdict(render(found, fmt=fmt, lang=lang), passed=not failed)
+    dataset = load(config)
+    report = validate(dataset, lang=lang)
+    if fmt == "json":
+        text = format_json(report)
+    elif fmt == "turtle":
+        text = format_turtle(report, dataset.uris.prefixes())
+    else:
+        text = format_text(report, lang=lang)
+    failed = not report.conforms or (strict and report.count("Warning") > 0)
+    return Verdict(text, passed=not failed)
 
 
 def validate(dataset: LoadedDataset, *, lang: str = "en") -> Report:
@@ -134,7 +110,7 @@ def validate(dataset: LoadedDataset, *, lang: str = "en") -> Report:
         raise ValidationFailed(_shape_error(f"{type(exc).__name__}: {exc}", dataset)) from None
     findings = [
         _finding(result, results, data, shapes, dataset, lang)
-        for result in results.subjects(RDF.type, SH.ValidationResult)
+        for result in read_results(results, nested=True)
     ]
     findings.sort(
         key=lambda f: (SEVERITIES.index(f.severity), f.file or "", f.line or 0, f.focus, f.path or "")
@@ -151,15 +127,14 @@ def check_shapes(shapes: Graph, dataset: LoadedDataset) -> None:
         return
     assert isinstance(results, Graph)
     lines = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
-        focus = _named_owner(results.value(result, SH.focusNode), shapes)
+    prefixes = dataset.uris.prefixes()
+    for result in read_results(results, nested=True):
+        focus = _named_owner(result.focus, shapes)
         location = dataset.locations.get(str(focus))
         where = str(location) if location else _shape_files(dataset)
-        path = results.value(result, SH.resultPath)
-        value = results.value(result, SH.value)
-        message = results.value(result, SH.resultMessage)
-        detail = f"{_curie(path, dataset.uris.prefixes(), results)}: " if path is not None else ""
-        shown = f" (value {_curie(value, dataset.uris.prefixes(), results)})" if value is not None else ""
+        message = result.messages[0] if result.messages else None
+        detail = f"{curie(result.path, prefixes, results)}: " if result.path is not None else ""
+        shown = f" (value {curie(result.value, prefixes, results)})" if result.value is not None else ""
         lines.append(f"  {where}: <{focus}>: {detail}{message}{shown}")
     raise ValidationFailed(
         "the shapes are not valid SHACL (checked against SHACL-for-SHACL):\n"
@@ -190,35 +165,29 @@ def _shape_error(message: str, dataset: LoadedDataset) -> str:
 
 
 def _finding(
-    result: Node, results: Graph, data: Graph, shapes: Graph, dataset: LoadedDataset, lang: str
+    result: shacl.Result, results: Graph, data: Graph, shapes: Graph, dataset: LoadedDataset, lang: str
 ) -> Finding:
-    focus = results.value(result, SH.focusNode)
-    inside = ""
+    focus, inside = result.focus, ""
     if isinstance(focus, BNode):  # name the resource a reader edits, not c14n8
         owner = _named_owner(focus, data)
         if isinstance(owner, URIRef):
             focus, inside = owner, "In a blank node [ … ] of this resource: "
-    severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
-    path = results.value(result, SH.resultPath)
-    value = results.value(result, SH.value)
-    shape = results.value(result, SH.sourceShape)
-    component = str(results.value(result, SH.sourceConstraintComponent) or "")
-    constraint = results.value(result, SH.sourceConstraint)
+    shape, constraint = result.shape, result.constraint
     messages = _tagged_messages(
-        list(results.objects(result, SH.resultMessage)),
+        list(result.messages),
         list(shapes.objects(constraint, SH.message)) if constraint is not None else [],
     )
     location: Location | None = dataset.locations.get(str(focus))
     prefixes = dataset.uris.prefixes()
     return Finding(
-        severity=severity,
+        severity=result.severity,
         focus=str(focus),
         label=_pick(list(data.objects(focus, SKOS.prefLabel)) + list(data.objects(focus, RDFS.label)), lang),
-        path=None if path is None else _curie(path, prefixes, results),
-        value=None if value is None else _curie(value, prefixes, results),
+        path=None if result.path is None else curie(result.path, prefixes, results),
+        value=None if result.value is None else curie(result.value, prefixes, results),
         message=inside + (_pick(messages, lang) or "does not conform"),
-        hint=_pick(list(shapes.objects(shape, RDFS.comment)), lang) or _hint(component, lang),
-        shape=None if isinstance(shape, BNode) else _curie(shape, prefixes, results),
+        hint=_pick(list(shapes.objects(shape, RDFS.comment)), lang) or _hint(result.component, lang),
+        shape=None if isinstance(shape, BNode) else curie(shape, prefixes, results),
         file=None if location is None else location.file,
         line=None if location is None else location.line,
     )
@@ -251,23 +220,8 @@ def _pick(literals: Sequence[object], lang: str) -> str | None:
 
 
 def _hint(component: str, lang: str) -> str:
-    name = component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
-    danish, english = _HINTS.get(name, _HINTS["SPARQL"])
+    danish, english = _HINTS.get(component, _HINTS["SPARQL"])
     return danish if lang == "da" else english
-
-
-def _curie(term: object, prefixes: dict[str, str], graph: Graph) -> str:
-    if isinstance(term, URIRef):
-        for name, namespace in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
-            if str(term).startswith(namespace) and str(term) != namespace:
-                return f"{name}:{str(term)[len(namespace) :]}"
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        inverse = graph.value(term, SH.inversePath)
-        return f"^{_curie(inverse, prefixes, graph)}" if inverse is not None else "[…]"
-    if isinstance(term, Literal):
-        return f'"{term}"' + (f"@{term.language}" if term.language else "")
-    return str(term)
 
 
 _HEADINGS = {
@@ -317,13 +271,7 @@ def format_text(report: Report, *, lang: str) -> str:
 
 def format_json(report: Report) -> str:
     """Render the findings as JSON (one object per finding)."""
-    body = {
-        "conforms": report.conforms,
-        "violations": report.count("Violation"),
-        "warnings": report.count("Warning"),
-        "results": [asdict(finding) for finding in report.findings],
-    }
-    return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+    return shacl.json_text(report.findings, [asdict(finding) for finding in report.findings])
 
 
 def format_turtle(report: Report, prefixes: dict[str, str]) -> str:

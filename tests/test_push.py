@@ -274,18 +274,18 @@ def test_an_http_error_names_graph_url_status_and_body(oxigraph: str, built_site
     [
         (
             ["--endpoint", "ftp://127.0.0.1/query"],
-            "--endpoint: 'ftp://127.0.0.1/query' is not an http(s) URL",
+            "--endpoint: the SPARQL endpoint 'ftp://127.0.0.1/query' is not an http(s) URL",
         ),
         (
             ["--endpoint", "http://127.0.0.1:99999/query"],
-            "--endpoint: 'http://127.0.0.1:99999/query' is not a",
+            "--endpoint: the SPARQL endpoint 'http://127.0.0.1:99999/query' is not a",
         ),
         (
             ["--endpoint", "http://127.0.0.1/query", "--store", "store"],
-            "--store: 'store' is not an http(s) URL",
+            "--store: the Graph Store endpoint 'store' is not an http(s) URL",
         ),
-        (["--endpoint", "http://127.0.0.1/sparql"], "give it with --store URL"),
-        (["--endpoint", "http://127.0.0.1/query", "--timeout", "0"], "--timeout must be more than 0"),
+        (["--endpoint", "http://127.0.0.1/sparql"], "--store: cannot tell the Graph Store endpoint"),
+        (["--endpoint", "http://127.0.0.1/query", "--timeout", "0"], "--timeout: the timeout must be more than 0"),
     ],
 )
 def test_usage_errors_are_exit_2(args: list[str], words: str, built_site: Path) -> None:

@@ -1,0 +1,79 @@
+"""The ``klyngedata query`` step: take one query (its text, a file or a named query), answer it.
+
+The answer comes from the same worker code the SPARQL endpoint uses, over the built site, with
+no time or size limit (a person at a terminal can stop it).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from .config import Config
+from .errors import UsageError
+from .sparql import bindings, get_named, named_queries, portable_text, with_examples
+from .workers import Job, answer_one
+
+
+def listing(base: str) -> str:
+    """Return every named query, each under a ``# query: <name>`` line, ready to run in any store."""
+    return "".join(
+        f"# query: {name}\n{with_examples(named, base=base)}\n" for name, named in named_queries().items()
+    )
+
+
+def answer(
+    config: Config,
+    site: Path,
+    *,
+    text: str | None = None,
+    query_file: Path | None = None,
+    named: str | None = None,
+    params: Iterable[str] = (),
+    fmt: str,
+) -> bytes:
+    """Answer one query over the site built at ``site``, in the answer format ``fmt``.
+
+    Give exactly one of ``text``, ``query_file`` and ``named``; ``params`` (``NAME=VALUE``) bind a
+    named query's parameters.
+    """
+    values = dict(_split_param(p) for p in params)
+    substitutions = None
+    if named is not None:
+        chosen = get_named(named)
+        body = portable_text(chosen, base=config.base_iri)
+        substitutions = bindings(chosen, values, base=config.base_iri)
+    elif query_file is not None:
+        body = _read(query_file)
+    else:
+        body = text or ""
+    if _has_surrogate(body):  # bytes that are not UTF-8 reach argv as lone surrogates
+        raise UsageError("the query text is not valid UTF-8; write the query as UTF-8")
+    bound = tuple((variable.value, term) for variable, term in (substitutions or {}).items())
+    return answer_one(site, config, Job(body, fmt, fmt, sys.maxsize, substitutions=bound)).body
+
+
+def _read(query_file: Path) -> str:
+    try:
+        return query_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"{query_file}: cannot read the query ({exc.strerror})", parameter="query_file"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{query_file}: the query is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+            parameter="query_file",
+        ) from None
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _split_param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise UsageError(f"a parameter is written NAME=VALUE, got {text!r}", parameter="params")
+    return name, value
