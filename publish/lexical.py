@@ -2,7 +2,8 @@
 
 A literal whose lexical form is outside its datatype's lexical space is refused at load time,
 whether or not a shape looks at it: pages spell dates out, and every RDF format would publish
-an ill-typed literal. Values are checked as written (no whitespace collapsing).
+an ill-typed literal. Values are checked as written (no whitespace collapsing). Also here: the
+characters no literal or IRI may hold (:data:`FORBIDDEN`), shared by the input and output checks.
 """
 
 from __future__ import annotations
@@ -23,6 +24,18 @@ _DATETIME = re.compile(
 )
 _TIME = re.compile(rf"(?P<h>[0-9]{{2}}):(?P<min>[0-5][0-9]):(?P<s>[0-5][0-9](\.[0-9]+)?){_TZ}")
 _IRI_EXCLUDED = re.compile(r'[\s<>"{}|\\^`]')
+
+
+# Code points refused in every literal and IRI. C0 controls except tab, LF and CR; DEL and the C1
+# block; the bidi embeddings/overrides (U+202A–202E) and isolates (U+2066–2069), which can make
+# a page show text in another order than it is stored; U+FFFE and U+FFFF (not XML characters).
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+
+
+def describe_char(char: str) -> str:
+    """Name a refused character the way a reader can find it (U+202E, not an invisible glyph)."""
+    names = {"\x00": "NUL", "\u202e": "RIGHT-TO-LEFT OVERRIDE", "\u202d": "LEFT-TO-RIGHT OVERRIDE"}
+    return f"U+{ord(char):04X}" + (f" ({names[char]})" if char in names else "")
 
 
 def _pattern(regex: str) -> Callable[[str], bool]:

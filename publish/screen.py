@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .lexical import DATATYPES, LANG_STRING, XSD, check_lexical, subsumes
+from .lexical import DATATYPES, FORBIDDEN, LANG_STRING, XSD, check_lexical, describe_char, subsumes
 from .uris import Uris
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -31,10 +31,6 @@ OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 # The one class of outside subject we describe: a web page the data cites (kd:Source).
 SOURCE_CLASS = "ontology#Source"
 
-# Code points refused in every literal and IRI. C0 controls except tab, LF and CR; DEL and the C1
-# block; the bidi embeddings/overrides (U+202A–202E) and isolates (U+2066–2069), which can make
-# a page show text in another order than it is stored; U+FFFE and U+FFFF (not XML characters).
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 
 
@@ -59,12 +55,6 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.resource}: {self.message}"
-
-
-def describe_char(char: str) -> str:
-    """Name a refused character the way a reader can find it (U+202E, not an invisible glyph)."""
-    names = {"\x00": "NUL", "\u202e": "RIGHT-TO-LEFT OVERRIDE", "\u202d": "LEFT-TO-RIGHT OVERRIDE"}
-    return f"U+{ord(char):04X}" + (f" ({names[char]})" if char in names else "")
 
 
 class FileScreen:

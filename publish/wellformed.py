@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 
 import pyoxigraph as ox
 
-from .screen import FORBIDDEN, describe_char
+from .lexical import FORBIDDEN, describe_char
 
 
 class _ScriptJson(HTMLParser):
