@@ -29,6 +29,7 @@ from .config import Config
 from .dataset import LoadedDataset, load
 from .errors import BuildError, ValidationFailed
 from .formats import Vocabulary
+from .i18n import Messages
 from .validate import Report, format_text, validate
 
 MARKER = ".klyngedata-site"
@@ -43,12 +44,13 @@ class BuildResult:
     size: int
     report: Report
     lang: str
+    messages: Messages
 
     def summary(self) -> list[str]:
         """Return the lines that tell the user what happened."""
         lines = []
         if self.report.count("Warning"):
-            lines.append(format_text(self.report, lang=self.lang).rstrip())
+            lines.append(format_text(self.report, lang=self.lang, messages=self.messages).rstrip())
         lines.append(f"Wrote {self.files} files ({self.size:,} bytes) to {self.output}")
         return lines
 
@@ -57,10 +59,10 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
     """Validate the project and publish it to ``config.output``; raise if it does not conform."""
     _check_replaceable(config.output)  # fail fast, before the costly validation
     dataset = load(config)
-    report = validate(dataset, lang=lang)
+    report = validate(dataset, lang=lang, messages=config.messages)
     if not report.conforms:
         raise ValidationFailed(
-            format_text(report, lang=lang)
+            format_text(report, lang=lang, messages=config.messages)
             + f"Nothing was published; {config.output} is unchanged. Fix the violations and build again."
         )
     artifacts = plan(dataset, config)
@@ -72,7 +74,8 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
             + "\n".join(f"  {line}" for line in broken[:20])
         )
     write_site(config.output, artifacts)
-    return BuildResult(config.output, len(artifacts), sum(len(a.body) for a in artifacts), report, lang)
+    size = sum(len(a.body) for a in artifacts)
+    return BuildResult(config.output, len(artifacts), size, report, lang, config.messages)
 
 
 def plan(dataset: LoadedDataset, config: Config) -> list[Artifact]:

@@ -33,6 +33,7 @@ from .config import Config
 from .dataset import LoadedDataset
 from .euvocab import eu_concepts
 from .formats import Format, Vocabulary
+from .i18n import Messages
 from .rdf import DCAT, DCATAP, DCT, EU, FOAF, IANA, RDF, RDFS, SD, SKOS, SPDX, VCARD, VOID, triple, typed
 from .uris import Uris
 from .void import service_description, void_document, void_triples
@@ -183,7 +184,7 @@ def catalog_triples(
         triples += [triple(ds, DCAT + "landingPage", page), triple(page, RDF + "type", FOAF + "Document")]
     listed = [f for f in formats.downloads() if uris.site_file("dataset", f) in files or f.compressed]
     for fmt in listed:
-        triples += distribution(uris, fmt, files.get(uris.site_file("dataset", fmt)))
+        triples += distribution(uris, fmt, files.get(uris.site_file("dataset", fmt)), config.messages)
     triples += _from_data(dataset, written)
     triples += _concepts(triples)
     triples += void_triples(
@@ -195,20 +196,18 @@ def catalog_triples(
     return sorted(set(triples), key=str)
 
 
-def distribution(uris: Uris, fmt: Format, facts: FileFacts | None) -> list[ox.Triple]:
-    """Return one distribution of the dataset: the file, its format, licence, size and checksum."""
+def distribution(uris: Uris, fmt: Format, facts: FileFacts | None, messages: Messages) -> list[ox.Triple]:
+    """Return one distribution of the dataset: the file, its format, licence, size and checksum.
+
+    Its title and description are in every configured language whose message file gives them.
+    """
     node = uris.catalog_node(f"dataset-{fmt.suffix.replace('.', '-')}")
     url = uris.url(uris.site_file("dataset", fmt))
     media = IANA + fmt.media_type
     file_type = f"{EU}file-type/{fmt.file_type}"
-    danish, english = _distribution_texts(fmt)
     triples = [
         triple(node, RDF + "type", DCAT + "Distribution"),
         triple(uris.dataset, DCAT + "distribution", node),
-        triple(node, DCT + "title", ox.Literal(danish[0], language="da")),
-        triple(node, DCT + "title", ox.Literal(english[0], language="en")),
-        triple(node, DCT + "description", ox.Literal(danish[1], language="da")),
-        triple(node, DCT + "description", ox.Literal(english[1], language="en")),
         triple(node, DCAT + "downloadURL", url),
         triple(node, DCAT + "accessURL", url),
         triple(node, DCAT + "mediaType", media),
@@ -220,6 +219,13 @@ def distribution(uris: Uris, fmt: Format, facts: FileFacts | None) -> list[ox.Tr
         triple(node, DCATAP + "availability", EU + "planned-availability/STABLE"),
         triple(node, DCT + "conformsTo", uris.ontology),
     ]
+    for lang in uris.languages:
+        texts = _distribution_texts(messages, lang, fmt)
+        if texts is not None:
+            triples += [
+                triple(node, DCT + "title", ox.Literal(texts[0], language=lang)),
+                triple(node, DCT + "description", ox.Literal(texts[1], language=lang)),
+            ]
     if fmt.compressed:
         gzip = IANA + "application/gzip"
         triples += [
@@ -240,27 +246,14 @@ def distribution(uris: Uris, fmt: Format, facts: FileFacts | None) -> list[ox.Tr
     return triples
 
 
-def _distribution_texts(fmt: Format) -> tuple[tuple[str, str], tuple[str, str]]:
-    """Return ((title, description) in Danish, in English) of a distribution."""
-    if fmt.compressed:
-        return (
-            (
-                f"Hele udgivelsen som {fmt.label}",
-                "Ontologien, dataene, SHACL-reglerne og dette katalog, hver i sin navngivne graf "
-                "(graph/ontology, graph/data, graph/shapes, graph/catalog), gzip-komprimeret; "
-                "kan indlæses i enhver SPARQL 1.1-database.",
-            ),
-            (
-                f"The whole publication as {fmt.label}",
-                "The ontology, the data, the SHACL shapes and this catalogue, each in a named graph "
-                "(graph/ontology, graph/data, graph/shapes, graph/catalog), gzip-compressed; "
-                "loads into any SPARQL 1.1 store.",
-            ),
-        )
-    return (
-        (f"Datasættet som {fmt.label}", f"Ontologien og dataene i én graf, som {fmt.label}."),
-        (f"The dataset as {fmt.label}", f"The ontology and the data in one graph, as {fmt.label}."),
-    )
+def _distribution_texts(messages: Messages, lang: str, fmt: Format) -> tuple[str, str] | None:
+    """Return (title, description) of a distribution in ``lang``, or None if its file has none."""
+    kind = "dump" if fmt.compressed else "file"
+    title = messages.native(lang, "catalog", f"{kind}_title")
+    description = messages.native(lang, "catalog", f"{kind}_description")
+    if title is None or description is None:
+        return None  # no English text tagged as another language: the catalogue leaves it out
+    return title.format(label=fmt.label), description.format(label=fmt.label)
 
 
 def _from_data(dataset: LoadedDataset, written: Sequence[ox.Triple]) -> list[ox.Triple]:

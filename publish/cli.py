@@ -50,7 +50,9 @@ def main() -> None:
 
 @main.command()
 @_PROJECT
-@click.option("--lang", type=click.Choice(["da", "en"]), default="en", show_default=True)
+@click.option(
+    "--lang", default="en", show_default=True, metavar="LANG", help="Language of the report: one configured."
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True
 )
@@ -62,7 +64,8 @@ def validate(project: Path, lang: str, fmt: str, strict: bool, catalog: bool, si
     from .config import load_config
     from .validate import check
 
-    verdict = check(load_config(project), lang=lang, fmt=fmt, strict=strict, catalog=catalog, site=site)
+    config = load_config(project)
+    verdict = check(config, lang=config.language(lang), fmt=fmt, strict=strict, catalog=catalog, site=site)
     click.echo(verdict.text, nl=False)
     if not verdict.passed:
         raise SystemExit(1)
@@ -76,14 +79,16 @@ def validate(project: Path, lang: str, fmt: str, strict: bool, catalog: bool, si
     default=None,
     help="Folder to build into (default: the config's output, site/).",
 )
-@click.option("--lang", type=click.Choice(["da", "en"]), default="en", show_default=True)
+@click.option(
+    "--lang", default="en", show_default=True, metavar="LANG", help="Language of the report: one configured."
+)
 def build(project: Path, output: Path | None, lang: str) -> None:
     """Validate, then write every published file into the output folder atomically."""
     from .build import build as run
     from .config import load_config
 
     config = load_config(project, output=output)
-    result = run(config, lang=lang)
+    result = run(config, lang=config.language(lang))
     for line in result.summary():
         click.echo(line, err=True)
 
@@ -91,15 +96,18 @@ def build(project: Path, output: Path | None, lang: str) -> None:
 @main.command()
 @_PROJECT
 @click.argument("reference", metavar="SLUG-OR-IRI")
-@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
-def snippet(project: Path, reference: str, lang: str) -> None:
+@click.option(
+    "--lang", metavar="LANG", help="Language of the snippet: one configured (default: the primary)."
+)
+def snippet(project: Path, reference: str, lang: str | None) -> None:
     """Print the schema.org <script> block for one resource (e.g. area/turisme), ready to paste."""
     from .config import load_config
     from .dataset import load
     from .html import snippet as make
 
     config = load_config(project)
-    click.echo(make(load(config), config, reference, lang=lang), nl=False)
+    chosen = config.language(lang)
+    click.echo(make(load(config), config, reference, lang=chosen), nl=False)
 
 
 @main.command()
@@ -113,6 +121,13 @@ def snippet(project: Path, reference: str, lang: str) -> None:
     "--list", "list_named", is_flag=True, help="Print every named query, ready to run in any store, and exit."
 )
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter.")
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="LANG",
+    help="Language of --list's titles: one configured.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -129,6 +144,7 @@ def query(
     named: str | None,
     list_named: bool,
     params: tuple[str, ...],
+    lang: str,
     fmt: str,
     site: Path | None,
 ) -> None:
@@ -140,7 +156,7 @@ def query(
     if list_named:
         from .query import listing
 
-        click.echo(listing(config.base_iri), nl=False)
+        click.echo(listing(config, config.language(lang)), nl=False)
         return
     if sum(source is not None for source in (text, query_file, named)) != 1:
         raise UsageError("give exactly one query: inline TEXT, --file PATH or --named NAME")

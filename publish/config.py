@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
+from .i18n import Messages, load_messages
 from .uris import Uris
 
 PYPROJECT = "pyproject.toml"
@@ -55,16 +56,34 @@ class Config:
     query_cache_bytes: int = 33_554_432
     page_cache_bytes: int = 67_108_864
     allow_unsandboxed: bool = False
+    messages_dir: Path | None = None
 
     @property
     def default_language(self) -> str:
         """Return the language of the primary text (the first configured one)."""
         return self.languages[0]
 
+    def language(self, lang: str | None) -> str:
+        """Return ``lang`` (None: the primary language) if it is configured, else raise a UsageError."""
+        if lang is None:
+            return self.default_language
+        if lang not in self.languages:
+            raise UsageError(
+                f"{lang!r} is not a configured language; choose one of: {', '.join(self.languages)}"
+                " (the config's languages)",
+                parameter="lang",
+            )
+        return lang
+
     @property
     def uris(self) -> Uris:
         """Return the one builder of this project's IRIs, site paths and URLs."""
         return Uris(self.base_iri, self.languages, self.sparql_endpoint)
+
+    @property
+    def messages(self) -> Messages:
+        """Return the interface text of every configured language (the project's files over the package's)."""
+        return load_messages(self.languages, self.messages_dir)
 
 
 # key -> (default, description); the README documents every key (a test checks it).
@@ -98,6 +117,7 @@ KEYS: dict[str, tuple[object, str]] = {
     "query_cache_bytes": (33_554_432, "Bytes of query text and answers the SPARQL answer cache may hold."),
     "page_cache_bytes": (67_108_864, "Bytes of site files the server keeps in memory."),
     "allow_unsandboxed": (False, "Run SPARQL workers even where seccomp cannot cut them off the network."),
+    "messages_dir": (None, "Folder with the project's message files (<lang>.toml), laid over the package's."),
 }
 
 
@@ -155,9 +175,17 @@ def parse_table(
         for key in ("max_literal_length", "max_list_length", "max_nesting_depth")
     }
     serving = _check_serving(table, problems)
+    messages_dir = table.get("messages_dir")
+    if messages_dir is not None:
+        messages_dir = _check_folder("messages_dir", messages_dir, problems)
     if problems:
         raise ConfigError(problems, file=file)
     root = project_dir.resolve()
+    folder = root / messages_dir if messages_dir is not None else None
+    try:  # a language without text, or a bad message file, is a config error
+        load_messages(languages, folder)
+    except ConfigError as exc:
+        raise ConfigError(list(exc.problems), file=file, parameter="messages_dir") from None
     return Config(
         project_dir=root,
         base_iri=base_iri,
@@ -177,6 +205,7 @@ def parse_table(
         max_literal_length=limits["max_literal_length"],
         max_list_length=limits["max_list_length"],
         max_nesting_depth=limits["max_nesting_depth"],
+        messages_dir=folder,
         **serving,  # type: ignore[arg-type]
     )
 

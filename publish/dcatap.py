@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -39,6 +40,7 @@ from rdflib.term import Node
 from . import shacl
 from .errors import BuildError, LoadError, UsageError, ValidationFailed
 from .euvocab import eu_concepts
+from .i18n import Messages, load_messages
 from .shacl import read_results, run_shacl, to_rdflib
 
 FULL_SET = ("shapes.ttl", "range.ttl", "shapes_recommended.ttl", "deprecateduris.ttl")
@@ -59,8 +61,8 @@ class CatalogFinding:
     focus: str
     path: str | None
     value: str | None
-    message: str
-    message_da: str
+    rule: str  # the key of its text in the message files' [dcatap.explain]
+    words: tuple[tuple[str, str], ...]  # the values that text names
     expected: bool
 
 
@@ -169,67 +171,45 @@ def _finding(check: str, result: shacl.Result, results: Graph, shapes: Graph) ->
     path, shape = result.path, result.shape
     nodes = set(shapes.objects(shape, SH.node)) if shape is not None else set()
     expected = check == "vocabularies" and path == _DCT_PUBLISHER and _CORPORATE_BODY in nodes
-    danish, english = _explain(result, shapes, results)
-    if expected:
-        danish += (
-            " Forventet: udgiveren er en national myndighed, som EU's tabel over organer ikke har"
-            " (DCAT-AP: brug den til EU-institutioner, ellers nationale ordforråd)."
-        )
-        english += (
-            " Expected: the publisher is a national authority, which the EU corporate-body table"
-            " does not list (DCAT-AP: use it for EU institutions, national vocabularies otherwise)."
-        )
+    rule, words = _explain(result, shapes, results)
     return CatalogFinding(
         check=check,
         severity=result.severity,
         focus=str(result.focus),
         path=None if path is None else _short(path, results),
         value=None if result.value is None else _short(result.value, results),
-        message=english,
-        message_da=danish,
+        rule=rule,
+        words=tuple(sorted(words.items())),
         expected=expected,
     )
 
 
-def _explain(result: shacl.Result, shapes: Graph, results: Graph) -> tuple[str, str]:
-    """Say what is wrong and what to do, in Danish and in English."""
+def _explain(result: shacl.Result, shapes: Graph, results: Graph) -> tuple[str, dict[str, str]]:
+    """Say what is wrong and what to do: the key of the text in ``[dcatap.explain]``, and its values."""
     component, shape = result.component, result.shape
-    prop = _short(result.path, results) if result.path is not None else "?"
-    val = _short(result.value, results)
+    words = {
+        "prop": _short(result.path, results) if result.path is not None else "?",
+        "value": _short(result.value, results),
+    }
     if component == "MinCount":
-        level = ("kræver", "requires") if result.severity == "Violation" else ("anbefaler", "recommends")
-        return (
-            f"{prop} mangler; DCAT-AP {level[0]} den: tilføj den.",
-            f"{prop} is missing; DCAT-AP {level[1]} it: add it.",
-        )
+        return ("missing_required" if result.severity == "Violation" else "missing_recommended"), words
     if component == "MaxCount":
-        limit = shapes.value(shape, SH.maxCount)
-        return (
-            f"{prop} har flere værdier, end DCAT-AP tillader ({limit}): behold én.",
-            f"{prop} has more values than DCAT-AP allows ({limit}): keep one.",
-        )
+        return "too_many", {**words, "limit": str(shapes.value(shape, SH.maxCount))}
     if component == "Class":
-        cls = _short(shapes.value(shape, SH["class"]), shapes)
-        return (
-            f"værdien {val} af {prop} er ikke angivet som {cls}: tilføj '{val} a {cls}' "
-            "(reglerne bruger ingen inferens).",
-            f"the value {val} of {prop} is not stated to be a {cls}: add '{val} a {cls}' "
-            "(the shapes use no inference).",
-        )
+        return "class", {**words, "cls": _short(shapes.value(shape, SH["class"]), shapes)}
     if component == "Datatype":
-        datatype = _short(shapes.value(shape, SH.datatype), shapes)
-        return (f"{prop} skal skrives med datatypen {datatype}.", f"{prop} must be typed {datatype}.")
+        return "datatype", {**words, "datatype": _short(shapes.value(shape, SH.datatype), shapes)}
     if component == "NodeKind":
-        kind = _short(shapes.value(shape, SH.nodeKind), shapes)
-        return (
-            f"{prop} har en værdi af forkert art ({kind}).",
-            f"{prop} has a value of the wrong kind ({kind}).",
-        )
+        return "node_kind", {**words, "kind": _short(shapes.value(shape, SH.nodeKind), shapes)}
     rule = str(shapes.value(shape, SH.description) or next(iter(result.messages), ""))
-    return (
-        f"værdien {val} af {prop} bryder en officiel regel: {rule}",
-        f"the value {val} of {prop} fails an official rule: {rule}",
-    )
+    return "other", {**words, "rule": rule}
+
+
+def message(finding: CatalogFinding, text: Mapping[str, Any]) -> str:
+    """Return what a finding says, in the words of one language's message table."""
+    explain = text["dcatap"]["explain"]
+    said = str(explain[finding.rule]).format(**dict(finding.words))
+    return said + (str(explain["expected_publisher"]) if finding.expected else "")
 
 
 _PREFIXES = {
@@ -252,39 +232,13 @@ def _short(term: Node | None, graph: Graph) -> str:
     return shacl.curie(term, _PREFIXES, graph)
 
 
-_WORDS = {
-    "da": {
-        "dcat-ap": "DCAT-AP 3.0.1 (Full)",
-        "vocabularies": "DCAT-AP 3.0.1, kontrollerede ordforråd",
-        "one Violation": "Fejl",
-        "one Warning": "Advarsel",
-        "Violation": "fejl",
-        "Warning": "advarsler",
-        "Info": "oplysninger",
-        "expected": "forventet",
-        "clean": "ingen fejl og ingen advarsler",
-        "ok": "Kataloget overholder DCAT-AP 3.0.1.",
-        "bad": "Kataloget overholder ikke DCAT-AP 3.0.1.",
-    },
-    "en": {
-        "dcat-ap": "DCAT-AP 3.0.1 (Full)",
-        "vocabularies": "DCAT-AP 3.0.1 controlled vocabularies",
-        "one Violation": "Violation",
-        "one Warning": "Warning",
-        "Violation": "violations",
-        "Warning": "warnings",
-        "Info": "information",
-        "expected": "expected",
-        "clean": "no violations and no warnings",
-        "ok": "The catalogue conforms to DCAT-AP 3.0.1.",
-        "bad": "The catalogue does not conform to DCAT-AP 3.0.1.",
-    },
-}
+def format_text(report: CatalogReport, *, lang: str, messages: Messages | None = None) -> str:
+    """Render the report: per check, the counts, then every finding with resource, property and advice.
 
-
-def format_text(report: CatalogReport, *, lang: str) -> str:
-    """Render the report: per check, the counts, then every finding with resource, property and advice."""
-    words = _WORDS["da" if lang == "da" else "en"]
+    The words are ``lang``'s (``messages``: the project's; by default the package's).
+    """
+    text = (messages or load_messages())[lang]
+    words = text["dcatap"]
     lines: list[str] = []
     for check in CHECKS:
         title = words[check]
@@ -302,15 +256,19 @@ def format_text(report: CatalogReport, *, lang: str) -> str:
         for finding in found:
             mark = f" [{words['expected']}]" if finding.expected else ""
             lines.append(
-                f"  {words.get('one ' + finding.severity, finding.severity)}{mark}: <{finding.focus}>"
+                f"  {words.get('one_' + finding.severity, finding.severity)}{mark}: <{finding.focus}>"
             )
-            lines.append(f"    {finding.message_da if lang == 'da' else finding.message}")
+            lines.append(f"    {message(finding, text)}")
     lines.append(words["ok"] if report.conforms else words["bad"])
     return "\n".join(lines) + "\n"
 
 
-def format_json(report: CatalogReport) -> str:
-    """Render the report as JSON: the counts (expected warnings too), then one object per finding."""
+def format_json(report: CatalogReport, *, lang: str = "en", messages: Messages | None = None) -> str:
+    """Render the report as JSON: the counts (expected warnings too), then one object per finding.
+
+    Each finding's ``message`` is in ``lang``.
+    """
+    text = (messages or load_messages())[lang]
     results: list[dict[str, object]] = [
         {
             "check": f.check,
@@ -318,8 +276,7 @@ def format_json(report: CatalogReport) -> str:
             "focus": f.focus,
             "path": f.path,
             "value": f.value,
-            "message": f.message,
-            "message_da": f.message_da,
+            "message": message(f, text),
             "expected": f.expected,
         }
         for f in report.findings
@@ -327,12 +284,12 @@ def format_json(report: CatalogReport) -> str:
     return shacl.json_text(report.findings, results, expected_warnings=report.count("Warning", expected=True))
 
 
-def render(report: CatalogReport, *, fmt: str, lang: str) -> str:
+def render(report: CatalogReport, *, fmt: str, lang: str, messages: Messages | None = None) -> str:
     """Render the report as text or JSON (the formats of ``klyngedata validate --catalog``)."""
     if fmt == "json":
-        return format_json(report)
+        return format_json(report, lang=lang, messages=messages)
     if fmt != "text":
         raise UsageError(
             f"the format {fmt!r} is not available for the catalogue check; use text or json", parameter="fmt"
         )
-    return format_text(report, lang=lang)
+    return format_text(report, lang=lang, messages=messages)

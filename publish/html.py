@@ -1,10 +1,11 @@
 """HTML pages for people, schema.org JSON-LD for search engines, and what a static host needs.
 
-Pure functions: :func:`page_artifacts` returns every page (Danish at ``<stem>.html``, English
-at ``<stem>.en.html``), the embeddable snippets (``embed/<kind>/<slug>.jsonld`` and ``.html``),
-``sitemap.xml``, ``robots.txt``, the 404 pages and the stylesheet, as build artifacts. All
-markup is in ``templates/`` (jinja2, autoescaped, StrictUndefined); all interface text in
-``templates/ui.toml``. Links between pages are relative (see :meth:`Uris.href`).
+Pure functions: :func:`page_artifacts` returns every page in every configured language (the
+primary at ``<stem>.html``, the others at ``<stem>.<lang>.html``), the embeddable snippets
+(``embed/<kind>/<slug>.jsonld`` and ``.html``), ``sitemap.xml``, ``robots.txt``, the 404 pages and
+the stylesheet, as build artifacts. All markup is in ``templates/`` (jinja2, autoescaped,
+StrictUndefined); all interface text in the message files (``publish/i18n.py``). Links between
+pages are relative (see :meth:`Uris.href`).
 """
 
 from __future__ import annotations
@@ -29,9 +30,8 @@ from .dataset import LoadedDataset
 from .errors import BuildError, UsageError
 from .formats import HTML, JSONLD, RESULTS, downloads, of_kind, rdf_documents
 from .rdf import DCT
-from .view import Graph, Link, View, load_messages
+from .view import Graph, Link, View
 
-PAGE_LANGUAGES = ("da", "en")
 NAV = ("index", "clusters", "focal-points", "dataset", "query", "ontology", "shapes", "embed/index")
 # Kinds whose slug repeats the slug of the thing they belong to (a designation of an area, …):
 # a bare slug names the thing itself first.
@@ -42,7 +42,7 @@ def page_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
     """Return every page, snippet and site file, without touching the disk."""
     site = Site(dataset, config)
     artifacts = [site.static(), site.sitemap(), site.robots()]
-    for lang in PAGE_LANGUAGES:
+    for lang in site.uris.languages:
         artifacts += [site.resource_page(iri, lang) for iri in sorted(site.graph.resources)]
         artifacts += [site.list_page(stem, lang) for stem in NAV]
         artifacts += [site.not_found(lang)]
@@ -76,6 +76,13 @@ def resolve(graph: Graph, reference: str) -> str:
     raise UsageError(f"no resource {reference!r}{hint}")
 
 
+def _in_words(names: list[str], conjunction: str) -> str:
+    """Return a list in words: ``dansk og engelsk``, ``Danish, English and German``."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+
 @dataclass(frozen=True, slots=True)
 class _Page:
     """What the page frame needs: its stem, RDF forms and permanent link."""
@@ -92,7 +99,7 @@ class Site:
         self.config = config
         self.uris = dataset.uris
         self.locations = dataset.locations
-        self.messages = load_messages()
+        self.messages = config.messages
         self.graph = Graph(dataset.triples("ontology", "data"), self.uris, self.messages)
         self.shapes = Graph(dataset.triples("shapes"), self.uris, self.messages)
         self.env = jinja2.Environment(
@@ -127,16 +134,16 @@ class Site:
 
     def _frame(self, view: View, page: _Page) -> dict[str, Any]:
         uris, lang = self.uris, view.lang
-        other = next(code for code in PAGE_LANGUAGES if code != lang)
         return {
             "lang": lang,
+            "languages": uris.languages,
             "css": view.site_href("static/site.css"),
             "home": view.page_href("index"),
             "nav": [(view.page_href(stem), view.text["nav"][stem], stem == page.stem) for stem in NAV],
-            "switch": (view.page_href(page.stem, other), other, self.messages[other]["language_name"]),
+            "switch": self._switch(lang, lambda code: view.page_href(page.stem, code)),
             "canonical": uris.url(uris.page_path(page.stem, lang)),
-            "hreflang": [(code, uris.url(uris.page_path(page.stem, code))) for code in PAGE_LANGUAGES]
-            + [("x-default", uris.url(uris.page_path(page.stem, "da")))],
+            "hreflang": [(code, uris.url(uris.page_path(page.stem, code))) for code in uris.languages]
+            + [("x-default", uris.url(uris.page_path(page.stem, uris.primary_language)))],
             "formats": [
                 (f.media_type, view.site_href(uris.document_path(page.rdf, f)), f.suffix)
                 for f in rdf_documents()
@@ -146,6 +153,14 @@ class Site:
             "permalink": page.permalink,
             "licence": self._licence(view),
         }
+
+    def _switch(self, lang: str, href: Callable[[str], str]) -> list[tuple[str, str, str]]:
+        """Return the language switch: (link, code, the language's own name) of every other language."""
+        return [
+            (href(code), code, self.messages[code]["language_name"])
+            for code in self.uris.languages
+            if code != lang
+        ]
 
     def _licence(self, view: View) -> Link | None:
         licences = self.graph.iris(self.uris.ontology, DCT + "license")
@@ -274,8 +289,7 @@ class Site:
             queries.append(
                 {
                     "name": query.name,
-                    "title": query.title,
-                    "description": query.description,
+                    "heading": sparql.heading(query, view.text),
                     "text": body,
                     "rows": rows,
                 }
@@ -317,6 +331,7 @@ class Site:
             downloads=listed,
             catalog_files=catalog,
             publisher=view.link(publishers[0]) if publishers else None,
+            languages=_in_words([view.text["languages"][code] for code in uris.languages], view.text["and"]),
             coverage=schemaorg.temporal_coverage(view),
         )
 
@@ -356,7 +371,7 @@ class Site:
         for iri in sorted(self.graph.resources):
             files = [
                 (code, view.site_href(self.uris.embed_path(iri, code, fmt)), fmt.suffix)
-                for code in PAGE_LANGUAGES
+                for code in self.uris.languages
                 for fmt in (HTML, JSONLD)
             ]
             entries.append((view.link(iri), iri[len(self.uris.base) + 3 :], files))
@@ -387,14 +402,13 @@ class Site:
         jsonld = schemaorg.web_page(
             view, view.text["not_found"]["title"], view.text["not_found"]["intro"], url
         )
-        other = next(code for code in PAGE_LANGUAGES if code != lang)
         body = self.env.get_template("404.html.j2").render(
             text=view.text,
             lang=lang,
             css=Markup(css),
             links=links,
             jsonld=jsonld,
-            switch=(self._url("404", other), other, self.messages[other]["language_name"]),
+            switch=self._switch(lang, lambda code: self._url("404", code)),
         )
         return Artifact(view.page, HTML.media_type, body.encode("utf-8"))
 
@@ -406,9 +420,9 @@ class Site:
         return Artifact(PurePosixPath("static/site.css"), "text/css; charset=utf-8", css)
 
     def sitemap(self) -> Artifact:
-        """Return sitemap.xml: every page in both languages, each with its hreflang alternates."""
+        """Return sitemap.xml: every page in every language, each with its hreflang alternates."""
         stems = [str(self.uris.document_stem(i)) for i in sorted(self.graph.resources)] + list(NAV)
-        pages = [[(code, self._url(stem, code)) for code in PAGE_LANGUAGES] for stem in sorted(stems)]
+        pages = [[(code, self._url(stem, code)) for code in self.uris.languages] for stem in sorted(stems)]
         epoch = self.config.source_date_epoch
         lastmod = datetime.fromtimestamp(epoch, UTC).date().isoformat() if epoch else None
         # Portals and crawlers find the DCAT-AP catalogue here too (issue: announce the catalogue).

@@ -12,14 +12,19 @@ from pathlib import Path
 
 from .config import Config
 from .errors import UsageError
-from .sparql import bindings, get_named, named_queries, portable_text, with_examples
+from .sparql import bindings, get_named, named_queries, portable_text
+from .sparql import listing as headed
 from .workers import Job, answer_one
 
 
-def listing(base: str) -> str:
-    """Return every named query, each under a ``# query: <name>`` line, ready to run in any store."""
+def listing(config: Config, lang: str) -> str:
+    """Return every named query, each under a ``# query: <name>`` line, ready to run in any store.
+
+    Each is headed by its title and description in ``lang``.
+    """
+    text, base = config.messages[lang], config.base_iri
     return "".join(
-        f"# query: {name}\n{with_examples(named, base=base)}\n" for name, named in named_queries().items()
+        f"# query: {name}\n{headed(named, text, base=base)}\n" for name, named in named_queries().items()
     )
 
 

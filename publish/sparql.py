@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -14,7 +16,7 @@ from .guard import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, check_query
 from .rdf import XSD
 from .uris import Uris
 
-_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.+)$")
+_HEADER = re.compile(r"^#\s*(param):\s*(.+)$")
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
@@ -30,11 +32,13 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class NamedQuery:
-    """A query file of ``publish/queries``: name, one-line title and description, parameters."""
+    """A query file of ``publish/queries``: its name (the file's), parameters and text.
+
+    Its title and description are interface text, in each language's message file
+    (``[queries.<name>]``): see :func:`heading`.
+    """
 
     name: str
-    title: str
-    description: str
     params: tuple[Param, ...]
     text: str
 
@@ -66,8 +70,19 @@ def named_queries() -> dict[str, NamedQuery]:
     return found
 
 
+def heading(query: NamedQuery, text: Mapping[str, Any]) -> tuple[str, str]:
+    """Return a named query's title and description from one language's message table."""
+    found = text["queries"].get(query.name, {})
+    return str(found.get("title", query.name)), str(found.get("description", ""))
+
+
+def listing(query: NamedQuery, text: Mapping[str, Any], *, base: str) -> str:
+    """Return a named query ready to run anywhere, headed by its title and description as comments."""
+    title, description = heading(query, text)
+    return f"# title: {title}\n# description: {description}\n" + with_examples(query, base=base)
+
+
 def _parse(name: str, text: str) -> NamedQuery:
-    fields: dict[str, str] = {}
     params = []
     for line in text.splitlines():
         match = _HEADER.match(line)
@@ -79,9 +94,7 @@ def _parse(name: str, text: str) -> NamedQuery:
             pname, kind, need = (words + ["optional"])[:3]
             example = next((w.removeprefix("example=") for w in words if w.startswith("example=")), "")
             params.append(Param(pname, kind, need == "required", example))
-        else:
-            fields[key] = value.strip()
-    return NamedQuery(name, fields.get("title", name), fields.get("description", ""), tuple(params), text)
+    return NamedQuery(name, tuple(params), text)
 
 
 def with_examples(query: NamedQuery, *, base: str) -> str:

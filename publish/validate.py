@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SH, SKOS
@@ -15,25 +16,8 @@ from . import shacl
 from .config import Config
 from .dataset import LoadedDataset, Location, load
 from .errors import ValidationFailed
+from .i18n import FALLBACK, Messages, load_messages
 from .shacl import SEVERITIES, Verdict, curie, read_results, run_shacl, to_rdflib
-
-# What to do, per kind of constraint, when the shape itself gives no hint (rdfs:comment).
-_HINTS: dict[str, tuple[str, str]] = {
-    "Class": (
-        "Værdien er ikke defineret med den krævede type: ret stavefejl i IRI'en, eller definer ressourcen.",
-        "The value is not defined with the required type: fix a typo in the IRI, or define the resource.",
-    ),
-    "Datatype": (
-        'Skriv værdien med den krævede datatype, fx "2020-03-05"^^xsd:date.',
-        'Write the value with the required datatype, e.g. "2020-03-05"^^xsd:date.',
-    ),
-    "MinCount": ("Tilføj den manglende værdi.", "Add the missing value."),
-    "MaxCount": ("Fjern de ekstra værdier.", "Remove the extra values."),
-    "LanguageIn": ("Brug sprogmærket @da eller @en.", "Use the language tag @da or @en."),
-    "UniqueLang": ("Behold én værdi pr. sprog.", "Keep one value per language."),
-    "QualifiedMinCount": ("Tilføj den manglende værdi.", "Add the missing value."),
-    "SPARQL": ("Ret dataene, så reglen holder.", "Correct the data so the rule holds."),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,21 +66,26 @@ def check(
 
         found = check_site(site or config.output)
         failed = not found.conforms or (strict and found.count("Warning", expected=False) > 0)
-        return Verdict(render(found, fmt=fmt, lang=lang), passed=not failed)
+        return Verdict(render(found, fmt=fmt, lang=lang, messages=config.messages), passed=not failed)
     dataset = load(config)
-    report = validate(dataset, lang=lang)
+    report = validate(dataset, lang=lang, messages=config.messages)
     if fmt == "json":
         text = format_json(report)
     elif fmt == "turtle":
         text = format_turtle(report, dataset.uris.prefixes())
     else:
-        text = format_text(report, lang=lang)
+        text = format_text(report, lang=lang, messages=config.messages)
     failed = not report.conforms or (strict and report.count("Warning") > 0)
     return Verdict(text, passed=not failed)
 
 
-def validate(dataset: LoadedDataset, *, lang: str = "en") -> Report:
-    """Run pySHACL (shapes checked against SHACL-for-SHACL first) over ontology and data."""
+def validate(dataset: LoadedDataset, *, lang: str = "en", messages: Messages | None = None) -> Report:
+    """Run pySHACL (shapes checked against SHACL-for-SHACL first) over ontology and data.
+
+    Findings are in ``lang``: the shapes' messages and hints in it (else English, else any),
+    our own words from ``messages`` (the project's; by default the package's).
+    """
+    text = (messages or load_messages())[lang]
     from pyshacl.errors import ReportableRuntimeError
 
     data = to_rdflib(dataset.quads("ontology", "data"))
@@ -109,7 +98,7 @@ def validate(dataset: LoadedDataset, *, lang: str = "en") -> Report:
     except Exception as exc:  # noqa: BLE001 - pySHACL raises what its parsers raise (pyparsing, …)
         raise ValidationFailed(_shape_error(f"{type(exc).__name__}: {exc}", dataset)) from None
     findings = [
-        _finding(result, results, data, shapes, dataset, lang)
+        _finding(result, results, data, shapes, dataset, lang, text["validate"])
         for result in read_results(results, nested=True)
     ]
     findings.sort(
@@ -165,7 +154,13 @@ def _shape_error(message: str, dataset: LoadedDataset) -> str:
 
 
 def _finding(
-    result: shacl.Result, results: Graph, data: Graph, shapes: Graph, dataset: LoadedDataset, lang: str
+    result: shacl.Result,
+    results: Graph,
+    data: Graph,
+    shapes: Graph,
+    dataset: LoadedDataset,
+    lang: str,
+    words: Mapping[str, Any],
 ) -> Finding:
     focus, inside = result.focus, ""
     if isinstance(focus, BNode):  # name the resource a reader edits, not c14n8
@@ -185,8 +180,8 @@ def _finding(
         label=_pick(list(data.objects(focus, SKOS.prefLabel)) + list(data.objects(focus, RDFS.label)), lang),
         path=None if result.path is None else curie(result.path, prefixes, results),
         value=None if result.value is None else curie(result.value, prefixes, results),
-        message=inside + (_pick(messages, lang) or "does not conform"),
-        hint=_pick(list(shapes.objects(shape, RDFS.comment)), lang) or _hint(result.component, lang),
+        message=inside + (_pick(messages, lang) or words["no_message"]),
+        hint=_pick(list(shapes.objects(shape, RDFS.comment)), lang) or _hint(result.component, words),
         shape=None if isinstance(shape, BNode) else curie(shape, prefixes, results),
         file=None if location is None else location.file,
         line=None if location is None else location.line,
@@ -213,39 +208,25 @@ def _tagged_messages(messages: Sequence[Node], templates: Sequence[Node]) -> lis
 def _pick(literals: Sequence[object], lang: str) -> str | None:
     """Return the literal in the wanted language, else English, else any."""
     by_lang = {getattr(lit, "language", None): str(lit) for lit in literals}
-    for key in (lang, "en", None):
+    for key in (lang, FALLBACK, None):
         if key in by_lang:
             return by_lang[key]
     return next(iter(by_lang.values()), None)
 
 
-def _hint(component: str, lang: str) -> str:
-    danish, english = _HINTS.get(component, _HINTS["SPARQL"])
-    return danish if lang == "da" else english
+def _hint(component: str, words: Mapping[str, Any]) -> str:
+    """Return what to do, per kind of constraint, when the shape itself gives no hint (rdfs:comment)."""
+    hints = words["hints"]
+    return str(hints.get(component, hints["SPARQL"]))
 
 
-_HEADINGS = {
-    "da": {"Violation": "Fejl", "Warning": "Advarsler", "Info": "Oplysninger"},
-    "en": {"Violation": "Violations", "Warning": "Warnings", "Info": "Information"},
-}
-_WORDS = {
-    "da": (
-        "egenskab",
-        "værdi",
-        "defineret i",
-        "hvad gør jeg",
-        "Data overholder reglerne",
-        "fejl",
-        "advarsler",
-    ),
-    "en": ("property", "value", "defined at", "what to do", "The data conforms", "violations", "warnings"),
-}
+def format_text(report: Report, *, lang: str, messages: Messages | None = None) -> str:
+    """Render the findings grouped by severity, each with resource, place, problem and hint.
 
-
-def format_text(report: Report, *, lang: str) -> str:
-    """Render the findings grouped by severity, each with resource, place, problem and hint."""
-    words = _WORDS["da" if lang == "da" else "en"]
-    headings = _HEADINGS["da" if lang == "da" else "en"]
+    The words are ``lang``'s (``messages``: the project's; by default the package's).
+    """
+    words = (messages or load_messages())[lang]["validate"]
+    headings = words["headings"]
     lines: list[str] = []
     for severity in SEVERITIES:
         group = [f for f in report.findings if f.severity == severity]
@@ -256,16 +237,18 @@ def format_text(report: Report, *, lang: str) -> str:
             name = f"'{finding.label}' " if finding.label else ""
             lines.append(f"  {name}<{finding.focus}>")
             if finding.file:
-                lines.append(f"    {words[2]}: {finding.file}:{finding.line}")
+                lines.append(f"    {words['defined_at']}: {finding.file}:{finding.line}")
             if finding.path:
-                lines.append(f"    {words[0]}: {finding.path}")
+                lines.append(f"    {words['property']}: {finding.path}")
             if finding.value:
-                lines.append(f"    {words[1]}: {finding.value}")
+                lines.append(f"    {words['value']}: {finding.value}")
             lines.append(f"    {finding.message}")
-            lines.append(f"    {words[3]}: {finding.hint}")
+            lines.append(f"    {words['what_to_do']}: {finding.hint}")
         lines.append("")
-    summary = f"{report.count('Violation')} {words[5]}, {report.count('Warning')} {words[6]}"
-    lines.append(f"{words[4]}: {summary}." if report.conforms else f"{summary}.")
+    summary = (
+        f"{report.count('Violation')} {words['violations']}, {report.count('Warning')} {words['warnings']}"
+    )
+    lines.append(f"{words['conforms']}: {summary}." if report.conforms else f"{summary}.")
     return "\n".join(lines) + "\n"
 
 

@@ -8,17 +8,15 @@ site paths computed by :class:`publish.uris.Uris`; nothing here writes HTML.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import PurePosixPath
-from typing import Any
 
 import pyoxigraph as ox
 
+from .i18n import FALLBACK, Messages
 from .rdf import DCT, RDF_TYPE, RDFS, SKOS, XSD
 from .uris import Uris
 
@@ -33,12 +31,6 @@ HIDDEN = {RDF_TYPE, PREF_LABEL, SOURCE}
 _DATE = re.compile(r"(?P<year>-?[0-9]{4,})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?(?![0-9])")
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
-def load_messages() -> dict[str, Any]:
-    """Return the interface texts of ``templates/ui.toml`` (one table per language)."""
-    text = resources.files("publish").joinpath("templates/ui.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +71,7 @@ class Row:
 class Graph:
     """An index of triples by subject and by object, with labels in every language."""
 
-    def __init__(self, triples: Iterable[ox.Triple], uris: Uris, messages: Mapping[str, Any]) -> None:
+    def __init__(self, triples: Iterable[ox.Triple], uris: Uris, messages: Messages) -> None:
         self.uris = uris
         self.messages = messages
         self.out: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
@@ -131,12 +123,19 @@ class Graph:
         return best
 
     def literal(self, subject: str, predicate: str, lang: str) -> Text | None:
-        """Return the value in ``lang``, else an untagged value, else a value in another language."""
+        """Return the value in ``lang``, else an untagged one, else English, the primary language, any.
+
+        A value in another language than ``lang`` says so (its ``lang``), for the page's markup.
+        """
         values = [o for o in self.objects(subject, predicate) if isinstance(o, ox.Literal)]
         for wanted in (lang, None):
             for value in values:
                 if (value.language or None) == wanted:
                     return Text(value.value)
+        for wanted in (FALLBACK, self.uris.primary_language):
+            for value in values:
+                if value.language == wanted:
+                    return Text(value.value, lang=value.language)
         return Text(values[0].value, lang=values[0].language) if values else None
 
     def texts(self, subject: str, predicate: str, lang: str) -> list[Text]:
@@ -163,9 +162,10 @@ class Graph:
                 return int(value.value)
         return 0
 
-    def ordered(self, iris: Iterable[str], lang: str = "da") -> list[str]:
-        """Sort resources by position, then label (stable across builds)."""
-        return sorted(set(iris), key=lambda i: (self.position(i), self.label(i, lang).value, i))
+    def ordered(self, iris: Iterable[str], lang: str | None = None) -> list[str]:
+        """Sort resources by position, then label in ``lang`` (default: the primary language)."""
+        code = lang or self.uris.primary_language
+        return sorted(set(iris), key=lambda i: (self.position(i), self.label(i, code).value, i))
 
     @cached_property
     def resources(self) -> frozenset[str]:

@@ -106,9 +106,10 @@ def test_named_queries_shown_in_the_readme_are_the_ones_we_run() -> None:
     """Each ```sparql block marked with a query name is that query exactly as `query --list` prints it."""
     from conftest import BASE
 
-    from publish.sparql import with_examples
+    from publish.i18n import load_messages
+    from publish.sparql import listing
 
     shown = re.findall(r"<!-- named-query: ([\w-]+) -->\n```sparql\n(.*?)```", README, flags=re.S)
     assert shown, "the README shows no named query"
     for name, text in shown:
-        assert text == with_examples(named_queries()[name], base=BASE), name
+        assert text == listing(named_queries()[name], load_messages()["en"], base=BASE), name

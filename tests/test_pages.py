@@ -38,6 +38,7 @@ from jsonld_support import (
 from test_data import BOARD, MINISTER, STRATEGY, board_page, marlog, readme_areas
 
 from publish.cli import main
+from publish.formats import rdf_documents
 from publish.schemaorg import script_json
 
 PAYLOAD = "</script><script>alert(1)</script><!--"
@@ -220,8 +221,10 @@ def test_both_languages_are_complete(built_site: Path, pages: dict[str, Page]) -
             if lang == "en"
             else path.removesuffix(".html") + ".en.html"
         )
-        switch = [a for a in page.root.iter("a") if a.get("class") == "lang-switch"]
-        assert len(switch) == 1 and switch[0].get("hreflang") != lang, path
+        lists = [ul for ul in page.root.iter("ul") if ul.get("class") == "lang-switch"]
+        assert len(lists) == 1 and lists[0].get("aria-label"), path
+        switch = list(lists[0].iter("a"))
+        assert len(switch) == 1 and switch[0].get("hreflang") == switch[0].get("lang") != lang, path
         assert _target(built_site, path, switch[0].get("href", "")) in (
             (built_site / twin, ""),
             None,  # the 404 pages link absolutely (checked below)
@@ -639,7 +642,7 @@ def test_sitemap_lists_every_page_with_its_language_alternates(
     urls = ET.parse(built_site / "sitemap.xml").getroot().findall("s:url", namespaces)
     listed = {u.findtext("s:loc", namespaces=namespaces): u for u in urls}
     expected = {f"{BASE}{p}" for p in pages if not p.startswith("404")}
-    catalogue = {f"{BASE}catalog.{suffix}" for suffix in ("rdf", "ttl", "jsonld")}  # announced too
+    catalogue = {f"{BASE}{f.path('catalog')}" for f in rdf_documents()}  # announced too
     assert set(listed) == expected | catalogue
     for name in catalogue:
         assert (built_site / name.removeprefix(BASE)).is_file()
@@ -664,8 +667,9 @@ def test_not_found_pages_work_at_any_path(pages: dict[str, Page]) -> None:
         ]
 
 
-def test_interface_texts_exist_in_both_languages() -> None:
-    texts = tomllib.loads((ROOT / "publish" / "templates" / "ui.toml").read_text(encoding="utf-8"))
+def test_every_message_file_has_the_keys_of_the_primary_languages() -> None:
+    folder = ROOT / "publish" / "messages"
+    texts = {p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.toml")}
 
     def keys(table: dict[str, Any], prefix: str = "") -> set[str]:
         found = set()
@@ -675,8 +679,9 @@ def test_interface_texts_exist_in_both_languages() -> None:
                 found |= keys(value, f"{prefix}{key}.")
         return found
 
-    assert set(texts) == {"da", "en"}
-    assert keys(texts["da"]) == keys(texts["en"])
+    assert {"da", "en"} <= set(texts)
+    for lang, table in texts.items():
+        assert keys(table) == keys(texts["da"]), lang
 
 
 def test_every_property_on_a_resource_page_has_a_label(pages: dict[str, Page]) -> None:

@@ -16,7 +16,8 @@ from conftest import BASE
 from test_data import board_page, corrected, english_date, marlog, readme_areas, readme_match
 
 from publish.errors import UsageError
-from publish.sparql import bindings, get_named, named_queries, select
+from publish.i18n import load_messages
+from publish.sparql import bindings, get_named, heading, named_queries, select
 
 Row = dict[str, str]
 
@@ -52,8 +53,9 @@ def test_every_shipped_query_is_documented_and_answers(site_store: ox.Store) -> 
     } <= set(queries)
     samples = {"xsd:date": "2021-06-01", "iri": f"{BASE}id/area/energiteknologi"}
     for name, query in queries.items():
-        assert query.title.strip() and query.title != name, name
-        assert query.description.strip(), name
+        for lang in ("da", "en"):
+            title, description = heading(query, load_messages()[lang])
+            assert title.strip() and title != name and description.strip(), (lang, name)
         required = {param.name: samples[param.kind] for param in query.params if param.required}
         assert run(site_store, name, **required), name
 
