@@ -285,7 +285,10 @@ def test_an_http_error_names_graph_url_status_and_body(oxigraph: str, built_site
             "--store: the Graph Store endpoint 'store' is not an http(s) URL",
         ),
         (["--endpoint", "http://127.0.0.1/sparql"], "--store: cannot tell the Graph Store endpoint"),
-        (["--endpoint", "http://127.0.0.1/query", "--timeout", "0"], "--timeout: the timeout must be more than 0"),
+        (
+            ["--endpoint", "http://127.0.0.1/query", "--timeout", "0"],
+            "--timeout: the timeout must be more than 0",
+        ),
     ],
 )
 def test_usage_errors_are_exit_2(args: list[str], words: str, built_site: Path) -> None:

@@ -94,7 +94,8 @@ def test_usage_errors_exit_2(built_site: Path, cli: Run) -> None:
     assert cli("query", "--project", project).exit_code == 2
     assert cli("query", "ASK {}", "--named", "focal-points", "--project", project).exit_code == 2
     missing = cli("query", "--named", "designations-active-on", "--project", project)
-    assert missing.exit_code == 2 and "--param: query 'designations-active-on' needs the parameter date=" in missing.stderr
+    assert missing.exit_code == 2
+    assert "--param: query 'designations-active-on' needs the parameter date=" in missing.stderr
     assert cli("query", "--named", "nope", "--project", project).exit_code == 2
 
 
