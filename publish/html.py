@@ -10,38 +10,34 @@ pages are relative (see :meth:`Uris.href`).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cached_property
 from importlib import resources
-from pathlib import PurePosixPath
 from typing import Any
 
 import jinja2
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from . import facts, schemaorg, sparql, vocabdocs
+from . import facts, schemaorg, sitefiles, sparql, vocabdocs
 from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset
-from .errors import BuildError, UsageError
+from .errors import BuildError
 from .formats import HTML, JSONLD, RESULTS, downloads, of_kind, rdf_documents
+from .lookup import resolve as resolve
 from .rdf import DCT
 from .view import Graph, Link, View
 
 NAV = ("index", "clusters", "focal-points", "dataset", "query", "ontology", "shapes", "embed/index")
-# Kinds whose slug repeats the slug of the thing they belong to (a designation of an area, …):
-# a bare slug names the thing itself first.
-DERIVED_KINDS = ("area-designation", "cluster-designation", "cluster-initiative", "alternative-arrangement")
 
 
 def page_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
     """Return every page, snippet and site file, without touching the disk."""
     site = Site(dataset, config)
-    artifacts = [site.static(), site.sitemap(), site.robots()]
+    stems = [str(site.uris.document_stem(i)) for i in sorted(site.graph.resources)] + list(NAV)
+    artifacts = sitefiles.files(site.env, site.uris, stems, config.source_date_epoch)
     for lang in site.uris.languages:
         artifacts += [site.resource_page(iri, lang) for iri in sorted(site.graph.resources)]
         artifacts += [site.list_page(stem, lang) for stem in NAV]
@@ -54,26 +50,6 @@ def snippet(dataset: LoadedDataset, config: Config, reference: str, *, lang: str
     """Return the ready-to-paste ``<script type="application/ld+json">`` block for one resource."""
     site = Site(dataset, config)
     return site.snippet(resolve(site.graph, reference), lang)
-
-
-def resolve(graph: Graph, reference: str) -> str:
-    """Return the IRI a user means by a slug (``turisme``), ``kind/slug`` or a full IRI."""
-    named = {iri[len(graph.uris.base) + len("id/") :]: iri for iri in graph.resources}
-    if reference in graph.resources:
-        return reference
-    key = reference.removeprefix("id/")
-    if key in named:
-        return named[key]
-    matches = sorted(k for k in named if k.rsplit("/", 1)[-1] == reference)
-    primary = [k for k in matches if k.split("/", 1)[0] not in DERIVED_KINDS]
-    if len(matches) == 1 or len(primary) == 1:
-        return named[(primary or matches)[0]]
-    if matches:
-        candidates = primary if len(primary) > 1 else matches
-        raise UsageError(f"{reference!r} names several resources; say which: {', '.join(candidates)}")
-    close = difflib.get_close_matches(key, list(named) + [k.rsplit("/", 1)[-1] for k in named], n=5)
-    hint = f"; did you mean: {', '.join(dict.fromkeys(close))}" if close else "; see embed/index.html for all"
-    raise UsageError(f"no resource {reference!r}{hint}")
 
 
 def _in_words(names: list[str], conjunction: str) -> str:
@@ -411,26 +387,3 @@ class Site:
             switch=self._switch(lang, lambda code: self._url("404", code)),
         )
         return Artifact(view.page, HTML.media_type, body.encode("utf-8"))
-
-    # ------------------------------------------------------------ files for hosts and crawlers
-
-    def static(self) -> Artifact:
-        """Return the stylesheet."""
-        css = resources.files("publish").joinpath("static/site.css").read_bytes()
-        return Artifact(PurePosixPath("static/site.css"), "text/css; charset=utf-8", css)
-
-    def sitemap(self) -> Artifact:
-        """Return sitemap.xml: every page in every language, each with its hreflang alternates."""
-        stems = [str(self.uris.document_stem(i)) for i in sorted(self.graph.resources)] + list(NAV)
-        pages = [[(code, self._url(stem, code)) for code in self.uris.languages] for stem in sorted(stems)]
-        epoch = self.config.source_date_epoch
-        lastmod = datetime.fromtimestamp(epoch, UTC).date().isoformat() if epoch else None
-        # Portals and crawlers find the DCAT-AP catalogue here too (issue: announce the catalogue).
-        files = [self.uris.url(self.uris.site_file("catalog", f)) for f in rdf_documents()]
-        body = self.env.get_template("sitemap.xml.j2").render(pages=pages, files=files, lastmod=lastmod)
-        return Artifact(PurePosixPath("sitemap.xml"), "application/xml", body.encode("utf-8"))
-
-    def robots(self) -> Artifact:
-        """Return robots.txt, which points crawlers at the sitemap."""
-        body = self.env.get_template("robots.txt.j2").render(sitemap=self.uris.url("sitemap.xml"))
-        return Artifact(PurePosixPath("robots.txt"), "text/plain; charset=utf-8", body.encode("utf-8"))

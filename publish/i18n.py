@@ -107,18 +107,28 @@ def _project_file(path: Path) -> dict[str, Any]:
 
 
 def _merge(
-    base: Mapping[str, Any], over: Mapping[str, Any], known: Mapping[str, Any], file: str, problems: list[str]
+    base: Mapping[str, Any],
+    over: Mapping[str, Any],
+    known: Mapping[str, Any] | None,
+    file: str,
+    problems: list[str],
 ) -> dict[str, Any]:
-    """Lay ``over`` on ``base`` key by key; note keys the package's English file does not have."""
+    """Lay ``over`` on ``base`` key by key; note keys the package's English file does not have.
+
+    ``known`` is the English table at the same place; None inside an open table, where any key goes.
+    """
     merged = dict(base)
     for key, value in over.items():
-        if key not in known:
+        if known is not None and key not in known:
             problems.append(f"{file}: unknown key {key!r} (the package's messages/en.toml has no such key)")
-        elif isinstance(value, dict) and isinstance(known[key], dict):
-            if key in _OPEN_TABLES:
-                merged[key] = {**dict(base.get(key, {})), **value}
-            else:
-                merged[key] = _merge(dict(base.get(key, {})), value, known[key], file, problems)
+        elif isinstance(value, dict):
+            inner = None if known is None or key in _OPEN_TABLES else known[key]
+            if inner is not None and not isinstance(inner, dict):
+                problems.append(f"{file}: {key!r} is a text in messages/en.toml, not a table")
+                continue
+            merged[key] = _merge(dict(base.get(key, {})), value, inner, file, problems)
+        elif known is not None and isinstance(known[key], dict):
+            problems.append(f"{file}: {key!r} is a table in messages/en.toml, not a text")
         else:
             merged[key] = value
     return merged

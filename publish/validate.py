@@ -166,7 +166,7 @@ def _finding(
     if isinstance(focus, BNode):  # name the resource a reader edits, not c14n8
         owner = _named_owner(focus, data)
         if isinstance(owner, URIRef):
-            focus, inside = owner, "In a blank node [ … ] of this resource: "
+            focus, inside = owner, str(words["in_blank_node"])
     shape, constraint = result.shape, result.constraint
     messages = _tagged_messages(
         list(result.messages),
