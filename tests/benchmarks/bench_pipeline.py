@@ -1,12 +1,12 @@
 """Benchmark the pipeline at generated scales against a pyoxigraph yardstick (issue 11).
 
-Run:  python tests/benchmarks/bench_pipeline.py --scale 10k --scale 100k [--scale 1m] [--repeat 3]
+Run:  python tests/benchmarks/bench_pipeline.py --scale 10k --scale 100k:1 [--scale 1m] [--repeat 3]
           [--timeout 900] [--steps validate,build] [--json FILE] [--workdir DIR]
 
 At each scale, scale.py writes a project of about that many triples (ontology + data) into a
 temporary folder (or ``--workdir``); then every step runs in a fresh process, ``--repeat``
-times, bounded by ``--timeout`` seconds (a step that overruns is killed and reported as "did not
-finish in N s"):
+times (``--scale 100k:1``: once at that scale), bounded by ``--timeout`` seconds (a step
+that overruns is killed and reported as "did not finish in N s"):
 
 * ``python -c pass`` and ``klyngedata --help``: the interpreter and the CLI's start-up;
 * the yardstick (pipeline_steps.py yardstick): pyoxigraph alone parses the same Turtle and writes
@@ -65,6 +65,7 @@ class Step:
     name: str
     runs: list[Run] = field(default_factory=list)
     note: str = ""
+    timeout: float = 0.0
 
     @property
     def finished(self) -> bool:
@@ -95,7 +96,7 @@ class Step:
             return self.note
         failed = next(r for r in self.runs if r.code != 0)
         if failed.code is None:
-            return f"did not finish in {failed.wall:.0f} s"
+            return f"did not finish in {self.timeout:g} s"
         return f"failed (exit {failed.code}): {failed.stderr.strip().splitlines()[-1:]}"
 
 
@@ -113,7 +114,11 @@ def measure(args: list[str], *, cwd: Path, timeout: float) -> Run:
 
         timer = threading.Timer(timeout, kill)
         timer.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM): leave no step running behind us
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
         wall = time.perf_counter() - started
         timer.cancel()
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -156,6 +161,7 @@ class Scale:
     name: str
     target: int
     project: Path
+    repeat: int
     generated: dict[str, object] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     queries: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -169,7 +175,9 @@ def run_scale(scale: Scale, options: argparse.Namespace) -> None:
     """Generate the project of one scale and measure every selected step on it."""
     exe, python, timeout = klyngedata(), sys.executable, options.timeout
     gen = [python, str(HERE / "scale.py"), "--triples", str(scale.target), "--out", str(scale.project)]
-    generation = Step("generate the project (scale.py)", [measure(gen, cwd=HERE, timeout=timeout)])
+    generation = Step(
+        "generate the project (scale.py)", [measure(gen, cwd=HERE, timeout=timeout)], timeout=timeout
+    )
     scale.steps.append(generation)
     if not generation.finished:
         return
@@ -187,13 +195,13 @@ def run_scale(scale: Scale, options: argparse.Namespace) -> None:
     for key, title, args in plan:
         if key not in chosen:
             continue
-        step = Step(title)
+        step = Step(title, timeout=timeout)
         scale.steps.append(step)
         blocker = _blocked(scale, key)
         if blocker:
             step.note = blocker
             continue
-        for attempt in range(options.repeat):
+        for attempt in range(scale.repeat):
             step.runs.append(_run_step(key, args, project, attempt, timeout))
             if step.runs[-1].code != 0:
                 break
@@ -319,6 +327,7 @@ def report(scales: list[Scale], options: argparse.Namespace, started: str) -> di
             {
                 "scale": s.name,
                 "target_triples": s.target,
+                "repeat": s.repeat,
                 "generated": s.generated,
                 "steps": [step.summary() for step in s.steps],
                 "queries": s.queries,
@@ -334,7 +343,11 @@ def main() -> None:
     from scale import parse_size
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", action="append", help="triples: 10k, 100k, 1m or a number (repeatable)")
+    parser.add_argument(
+        "--scale",
+        action="append",
+        help="triples: 10k, 100k, 1m or a number; NAME:R repeats R times (repeatable)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per step (median wall)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a step may take [900]")
     parser.add_argument(
@@ -345,14 +358,17 @@ def main() -> None:
         "--workdir", type=Path, help="keep the generated projects here (default: a temporary folder)"
     )
     options = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     options.uptime_at_start = uptime()
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     print(f"load at start: {options.uptime_at_start}", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as temporary:
         workdir = options.workdir or Path(temporary)
         scales: list[Scale] = []
-        for name in options.scale or ["10k"]:
-            scale = Scale(name, parse_size(name), workdir / f"scale-{name}" / "project")
+        for text in options.scale or ["10k"]:
+            name, _, repeat = text.partition(":")
+            project = workdir / f"scale-{name}" / "project"
+            scale = Scale(name, parse_size(name), project, int(repeat or options.repeat))
             run_scale(scale, options)
             previous = scales[-1] if scales else None
             scales.append(scale)
