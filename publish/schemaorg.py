@@ -9,13 +9,14 @@ editors paste into their pages. Types and properties are those of the schema.org
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import pyoxigraph as ox
 
 from . import formats
-from .rdf import DCT, SKOS
+from .rdf import DCT, RDFS, SCHEMA, SKOS
 from .view import DATES, SOURCE, View
 
 CONTEXT = "https://schema.org"
@@ -33,6 +34,29 @@ _PARTS = ("kd:objective", "kd:focalPoint", "kd:supportPoint", "kd:characteristic
 _HOMEPAGES = ("http://xmlns.com/foaf/0.1/homepage", "https://schema.org/url")
 Node = dict[str, Any]
 
+# The model mapping: the schema.org type of a resource by its class, the first match winning.
+# A class not listed here takes the schema.org type the ontology aligns it to (see schema_type).
+SCHEMA_TYPES: tuple[tuple[str, str], ...] = (
+    ("kd:ClusterOrganisation", "Organization"),
+    ("kd:Stronghold", "DefinedTerm"),
+    ("kd:EmergingArea", "DefinedTerm"),
+    ("skos:Concept", "DefinedTerm"),
+    ("skos:ConceptScheme", "DefinedTermSet"),
+    ("kd:Strategy", "CreativeWork"),
+    ("kd:PublicAuthority", "GovernmentOrganization"),  # only a formal organisation (see schema_type)
+    ("org:FormalOrganization", "Organization"),
+    ("kd:AreaDesignation", "Action"),
+    ("kd:ClusterDesignation", "Action"),
+    ("vcard:Organization", "ContactPoint"),
+    ("kd:Source", "CreativeWork"),
+    ("kd:ClusterInitiative", "CreativeWork"),
+    ("kd:AlternativeArrangement", "CreativeWork"),
+    ("kd:Objective", "CreativeWork"),
+    ("kd:FocalPoint", "CreativeWork"),
+    ("kd:SupportPoint", "CreativeWork"),
+    ("kd:ClusterCharacteristic", "CreativeWork"),
+)
+
 
 def script_json(value: object) -> str:
     """Serialise JSON for a ``<script>`` element: no text in it can close the element or open a comment.
@@ -45,33 +69,35 @@ def script_json(value: object) -> str:
 
 
 def schema_type(view: View, iri: str) -> str:
-    """Return the schema.org type that fits a resource best (see the README for the choices)."""
+    """Return the schema.org type that fits a resource best (see the README for the choices).
+
+    The first class of :data:`SCHEMA_TYPES` the resource has decides; a resource of none of them
+    takes the type its classes are aligned to in the ontology (``rdfs:subClassOf schema:X``).
+    """
     graph = view.graph
-    checks = (
-        ("kd:ClusterOrganisation", "Organization"),
-        ("kd:Stronghold", "DefinedTerm"),
-        ("kd:EmergingArea", "DefinedTerm"),
-        ("skos:Concept", "DefinedTerm"),
-        ("skos:ConceptScheme", "DefinedTermSet"),
-        ("kd:Strategy", "CreativeWork"),
-        ("kd:PublicAuthority", "GovernmentOrganization"),
-        ("org:FormalOrganization", "Organization"),
-        ("kd:AreaDesignation", "Action"),
-        ("kd:ClusterDesignation", "Action"),
-        ("vcard:Organization", "ContactPoint"),
-        *(
-            (kind, "CreativeWork")
-            for kind in ("kd:Source", "kd:ClusterInitiative", "kd:AlternativeArrangement")
-        ),
-        *((kind, "CreativeWork") for kind in ("kd:Objective", "kd:FocalPoint", "kd:SupportPoint")),
-        ("kd:ClusterCharacteristic", "CreativeWork"),
-    )
-    for curie, kind in checks:
+    for curie, kind in SCHEMA_TYPES:
         if graph.has_type(iri, curie):
             if kind == "GovernmentOrganization" and not graph.has_type(iri, "org:FormalOrganization"):
                 return "Thing"  # a post such as a minister: schema.org has no type for an office
             return kind
-    return "Thing"
+    return aligned_type(view, graph.types(iri)) or "Thing"
+
+
+def aligned_type(view: View, classes: Iterable[str]) -> str | None:
+    """Return the schema.org type nearest to ``classes`` up their ``rdfs:subClassOf`` chains, if any.
+
+    Of several alignments at the same distance the first by name wins, so the answer is stable.
+    """
+    seen: set[str] = set()
+    level = sorted(set(classes))
+    while level:
+        seen.update(level)
+        parents = {parent for cls in level for parent in view.graph.iris(cls, RDFS + "subClassOf")}
+        found = sorted(parent.removeprefix(SCHEMA) for parent in parents if parent.startswith(SCHEMA))
+        if found:
+            return found[0]
+        level = sorted(parents - seen)
+    return None
 
 
 def ref(view: View, iri: str) -> Node:
