@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from conftest import BASE
 from jsonld_support import SCHEMA, to_store
-from test_data import BOARD, marlog
+from sources import BOARD, marlog
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"

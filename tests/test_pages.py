@@ -35,7 +35,7 @@ from jsonld_support import (
     to_store,
     vocabulary,
 )
-from test_data import BOARD, MINISTER, STRATEGY, board_page, marlog, readme_areas
+from sources import BOARD, MINISTER, STRATEGY, board_page, marlog, readme_areas
 
 from publish.cli import main
 from publish.formats import rdf_documents

@@ -13,7 +13,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from conftest import BASE
-from test_data import board_page, corrected, english_date, marlog, readme_areas, readme_match
+from sources import board_page, corrected, english_date, marlog, readme_areas, readme_match
 
 from publish.errors import UsageError
 from publish.i18n import load_messages
