@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import shutil
 import socket
@@ -149,6 +150,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 TINY = Path(__file__).parent / "projects" / "tiny"
+# A fixed build date for builds whose bytes are compared.
+EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
 
 
 def make_tiny(target: Path) -> Path:
@@ -159,3 +162,12 @@ def make_tiny(target: Path) -> Path:
     shutil.copytree(TINY / "data", target / "data")
     shutil.copy2(TINY / "pyproject.toml", target / "pyproject.toml")
     return target
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    """Return the SHA-256 of every file under ``folder`` (dotfiles included), by relative path."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }

@@ -186,3 +186,19 @@ def test_the_cli_names_the_flag_an_error_is_about(
     assert result.exit_code in (1, 2), result.output
     assert f"klyngedata: {flag}: " in result.stderr and words in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in support modules (conftest, sources, view_support, …), not in tests."""
+    tests = {path.stem for path in (ROOT / "tests").glob("test_*.py")}
+    imported = [
+        f"{path.name} imports {name}"
+        for path in sorted((ROOT / "tests").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in (
+            [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+        )
+        if name in tests
+    ]
+    assert imported == []

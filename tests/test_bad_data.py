@@ -5,7 +5,6 @@ byte-identical. Plus hostile literals checked in every published format."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -21,36 +20,15 @@ from xml.etree import ElementTree
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, prefixes_of
+from conftest import EPOCH, hashes, make_tiny, prefixes_of
 
 from publish.artifact import Artifact
 from publish.cli import main
 
-TINY = Path(__file__).parent / "projects" / "tiny"
 CASES: dict[str, dict[str, Any]] = tomllib.loads(
     (Path(__file__).parent / "projects" / "bad-data.toml").read_text(encoding="utf-8")
 )
-EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-
-
-def make_tiny(target: Path) -> Path:
-    """Lay out the tiny project: its data and pyproject.toml, the real ontology and shapes."""
-    target.mkdir(parents=True)
-    shutil.copytree(ROOT / "ontology", target / "ontology")
-    shutil.copytree(ROOT / "shapes", target / "shapes")
-    shutil.copytree(TINY / "data", target / "data")
-    shutil.copy2(TINY / "pyproject.toml", target / "pyproject.toml")
-    return target
-
-
-def hashes(folder: Path) -> dict[str, str]:
-    """Return the SHA-256 of every file under ``folder`` (dotfiles included), by relative path."""
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_bad_data import EPOCH, hashes, make_tiny
+from conftest import EPOCH, hashes, make_tiny
 
 from publish.build import MARKER, leftovers
 
