@@ -2,10 +2,11 @@
 
 Pure functions: :func:`page_artifacts` returns every page in every configured language (the
 primary at ``<stem>.html``, the others at ``<stem>.<lang>.html``), the embeddable snippets
-(``embed/<kind>/<slug>.jsonld`` and ``.html``), ``sitemap.xml``, ``robots.txt``, the 404 pages and
-the stylesheet, as build artifacts. All markup is in ``templates/`` (jinja2, autoescaped,
-StrictUndefined); all interface text in the message files (``publish/i18n.py``). Links between
-pages are relative (see :meth:`Uris.href`).
+(``embed/<kind>/<slug>.jsonld`` and ``.html``), the 404 pages, and the stylesheet, ``sitemap.xml``
+and ``robots.txt`` (made in :mod:`publish.sitefiles`), as build artifacts; :func:`snippet` one
+resource's snippet, named as :func:`publish.lookup.resolve` reads it. All markup is in
+``templates/`` (jinja2, autoescaped, StrictUndefined); all interface text in the message files
+(:mod:`publish.i18n`). Links between pages are relative (see :meth:`Uris.href`).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class Site:
         return {
             "lang": lang,
             "languages": uris.languages,
-            "css": view.site_href("static/site.css"),
+            "css": view.site_href(sitefiles.STYLESHEET),
             "home": view.page_href("index"),
             "nav": [(view.page_href(stem), view.text["nav"][stem], stem == page.stem) for stem in NAV],
             "switch": self._switch(lang, lambda code: view.page_href(page.stem, code)),
@@ -367,7 +368,7 @@ class Site:
     def not_found(self, lang: str) -> Artifact:
         """Return the 404 page: absolute links and inline style, as a host serves it at any path."""
         view = self.view("404", lang)
-        css = resources.files("publish").joinpath("static/site.css").read_text(encoding="utf-8")
+        css = resources.files("publish").joinpath(str(sitefiles.STYLESHEET)).read_text(encoding="utf-8")
         if "</" in css:
             raise BuildError(
                 "publish/static/site.css holds '</', which would close the <style> element of 404.html "

@@ -57,11 +57,21 @@ class Messages:
 
 def load_messages(languages: tuple[str, ...] = ("da", "en"), messages_dir: Path | None = None) -> Messages:
     """Return the interface text of ``languages``: package files, a project's files laid over them."""
-    return _load(tuple(languages), messages_dir)
+    return _load(tuple(languages), messages_dir, _stamp(messages_dir))
+
+
+def _stamp(folder: Path | None) -> tuple[tuple[str, int], ...]:
+    """Return the names and modification times of a project's message files (a changed file is read again)."""
+    if folder is None or not folder.is_dir():
+        return ()
+    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.toml")))
 
 
 @functools.lru_cache(maxsize=8)
-def _load(languages: tuple[str, ...], messages_dir: Path | None) -> Messages:
+def _load(
+    languages: tuple[str, ...], messages_dir: Path | None, stamp: tuple[tuple[str, int], ...]
+) -> Messages:
+    """Read and merge the message files (``stamp`` only keys the cache: a changed file is read again)."""
     fallback = _package(FALLBACK) or {}
     own: dict[str, dict[str, Any]] = {}
     problems: list[str] = []

@@ -232,6 +232,11 @@ def test_a_project_file_changes_single_texts_of_a_shipped_language(german_projec
         == "# description: De fire sigtelinjer, som bestyrelsen baserer klyngeindsatsen på, i rækkefølge."
     )
     assert "# title: Områder uden klyngeorganisation" in lines
+    (german_project / "messages" / "da.toml").write_text(
+        '[queries.focal-points]\ntitle = "De fire sigtelinjer"\n', encoding="utf-8"
+    )
+    again = cli("query", "--list", "--lang", "da", "--project", str(german_project)).stdout.splitlines()
+    assert again[at + 1] == "# title: De fire sigtelinjer"  # an edited file is read again
     german = cli("query", "--list", "--lang", "de", "--project", str(german_project)).stdout.splitlines()
     assert (
         german[german.index("# query: focal-points") + 1] == "# title: Focal points of the cluster initiative"
