@@ -29,7 +29,7 @@ from .errors import BuildError
 from .formats import HTML, JSONLD, RESULTS, downloads, of_kind, rdf_documents
 from .lookup import resolve as resolve
 from .rdf import DCT
-from .view import Graph, Link, View
+from .view import Graph, Link, Text, View
 
 NAV = ("index", "clusters", "focal-points", "dataset", "query", "ontology", "shapes", "embed/index")
 
@@ -314,7 +314,9 @@ class Site:
 
     def _ontology(self, view: View) -> Artifact:
         terms = vocabdocs.ontology_terms(view, self.locations)
-        named = [(t.iri, t.labels.get(view.lang, t.curie), t.definitions.get(view.lang, "")) for t in terms]
+        labels = {t.iri: view.in_language(t.labels) or Text(t.curie) for t in terms}
+        definitions = {t.iri: view.in_language(t.definitions) or Text("") for t in terms}
+        named = [(t.iri, labels[t.iri].value, definitions[t.iri].value) for t in terms]
         ontology = self.uris.ontology
         return self._render(
             "ontology.html.j2",
@@ -325,6 +327,7 @@ class Site:
             description=self.graph.literal(ontology, DCT + "description", view.lang),
             metadata=vocabdocs.ontology_metadata(view, ontology),
             terms=terms,
+            labels=labels,
             kinds=[kind for kind, _ in vocabdocs.TERM_KINDS],
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -181,6 +181,14 @@ class View:
         self.lang = lang
         self.page = page
         self.text = graph.messages[lang]
+
+    def in_language(self, values: Mapping[str, str]) -> Text | None:
+        """Return the value in this page's language from ``{lang: value}``, else as labels fall back."""
+        order = (self.lang, FALLBACK, self.graph.uris.primary_language, *sorted(values))
+        code = next((c for c in order if c in values), None)
+        if code is None:
+            return None
+        return Text(values[code], lang=None if code == self.lang else code)
 
     def href_of(self, iri: str) -> tuple[str, bool]:
         """Return where a link to ``iri`` leads from this page, and whether it leaves the site."""

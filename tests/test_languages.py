@@ -143,6 +143,16 @@ def test_german_pages_speak_german_and_fall_back_to_english_data_labels(german_s
     # A text the project's file leaves out falls back to the package's English.
     reuse = [h.text for h in root.iter("h2")]
     assert "Reuse" in reuse
+    # The ontology has labels in Danish and English only: its German page shows the English ones.
+    ontology = parse(german_site / "ontology.de.html")
+    toc = next(e for e in ontology.iter("nav") if e.get("class") == "toc")
+    first = next(toc.iter("a"))
+    assert (first.get("href"), first.text, first.get("lang")) == ("#Strategy", "strategy", "en")
+    heading = next(h for h in ontology.iter("h3") if h.get("id") == "h-Strategy")
+    assert [(e.tag, e.text, e.get("lang")) for e in heading] == [
+        ("span", "strategy", "en"),
+        ("code", "kd:Strategy", None),
+    ]
     lost = parse(german_site / "404.de.html")
     assert next(lost.iter("h1")).text == "Seite nicht gefunden"
     dataset = parse(german_site / "dataset.de.html")
