@@ -66,6 +66,7 @@ class Row:
     href: str
     values: tuple[Value, ...]
     ordered: bool = False
+    lang: str | None = None  # set when the label is not in the page's language
 
 
 class Graph:
@@ -306,7 +307,8 @@ class View:
     def _row(self, predicate: str, values: Sequence[Value], *, ordered: bool = False) -> Row:
         href, _ = self.href_of(predicate)
         curie = self.graph.curie(predicate)
-        return Row(self.property_label(predicate), curie, href, tuple(values), ordered)
+        label = self.graph.label(predicate, self.lang)
+        return Row(label.value, curie, href, tuple(values), ordered, label.lang)
 
     @staticmethod
     def _row_order(row: Row) -> tuple[int, str]:
