@@ -286,10 +286,15 @@ def format_json(report: CatalogReport, *, lang: str = "en", messages: Messages |
 
 def render(report: CatalogReport, *, fmt: str, lang: str, messages: Messages | None = None) -> str:
     """Render the report as text or JSON (the formats of ``klyngedata validate --catalog``)."""
+    require_format(fmt)
     if fmt == "json":
         return format_json(report, lang=lang, messages=messages)
-    if fmt != "text":
+    return format_text(report, lang=lang, messages=messages)
+
+
+def require_format(fmt: str) -> None:
+    """Raise UsageError unless the catalogue check can write its report in ``fmt`` (text or json)."""
+    if fmt not in ("text", "json"):
         raise UsageError(
             f"the format {fmt!r} is not available for the catalogue check; use text or json", parameter="fmt"
         )
-    return format_text(report, lang=lang, messages=messages)

@@ -62,8 +62,9 @@ def check(
     warning not marked as expected).
     """
     if catalog:
-        from .dcatap import check_site, render
+        from .dcatap import check_site, render, require_format
 
+        require_format(fmt)  # before the costly check
         found = check_site(site or config.output)
         failed = not found.conforms or (strict and found.count("Warning", expected=False) > 0)
         return Verdict(render(found, fmt=fmt, lang=lang, messages=config.messages), passed=not failed)

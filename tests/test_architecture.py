@@ -178,9 +178,6 @@ def test_the_cli_names_the_flag_an_error_is_about(
     project = make_tiny(tmp_path / "tiny")
     (project / "a-folder").mkdir()
     (project / "a-folder" / "notes.txt").write_text("not a site", encoding="utf-8")
-    site = project / "site"
-    site.mkdir()
-    (site / "catalog.ttl").write_text("", encoding="utf-8")
     filled = [arg.replace("{folder}", str(project / "a-folder")) for arg in args]
     result = cli(*filled, "--project", str(project))  # type: ignore[operator]
     assert result.exit_code in (1, 2), result.output
