@@ -175,7 +175,7 @@ def query(
 @_SITE
 @click.option("--get", "get_path", metavar="PATH", help="Answer one GET in-process, print it, and exit.")
 @click.option("--accept", default="*/*", show_default=True, help="Accept header for --get.")
-@click.option("--accept-language", default="da", show_default=True, help="Accept-Language for --get.")
+@click.option("--accept-language", help="Accept-Language for --get (default: none, the primary language).")
 def serve(
     project: Path,
     host: str,
@@ -183,7 +183,7 @@ def serve(
     site: Path | None,
     get_path: str | None,
     accept: str,
-    accept_language: str,
+    accept_language: str | None,
 ) -> None:
     """Serve the built site, content negotiation and the SPARQL endpoint (/sparql)."""
     import asyncio
@@ -202,7 +202,9 @@ def serve(
     require_sandbox(config)
     app = create_app(config, root)
     if get_path is not None:
-        headers = {"accept": accept, "accept-language": accept_language}
+        headers = {"accept": accept}
+        if accept_language is not None:
+            headers["accept-language"] = accept_language
         answer = asyncio.run(answer_once(app, get_path, headers=headers))
         click.echo(f"HTTP/1.1 {answer.status}")
         for name, value in answer.headers:

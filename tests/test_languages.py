@@ -254,3 +254,18 @@ def test_a_project_file_changes_single_texts_of_a_shipped_language(german_projec
     assert (
         german[german.index("# query: focal-points") + 1] == "# title: Focal points of the cluster initiative"
     )
+
+
+def test_serve_negotiates_among_the_three_languages(german_site: Path, cli: Run) -> None:
+    project = german_site.parent
+
+    def location(*language: str) -> str:
+        args = ["serve", "--project", str(project), "--get", f"/{AREA}", "--accept", "text/html"]
+        result = cli(*args, *language)
+        assert result.exit_code == 0, result.stderr
+        head = result.stdout.split("\n\n", 1)[0].splitlines()
+        return dict(line.split(": ", 1) for line in head[1:])["content-location"]
+
+    assert location() == f"/{AREA}.html"  # no Accept-Language: the primary language
+    assert location("--accept-language", "de-AT, en;q=0.5") == f"/{AREA}.de.html"
+    assert location("--accept-language", "sv, en") == f"/{AREA}.en.html"
