@@ -9,21 +9,21 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
-from conftest import BASE, BROKEN, PREFIX_DECLARATION, SECOND_BASE, break_copy, copy_project
+from conftest import BASE, BROKEN, PREFIX_DECLARATION, SECOND_BASE, break_copy, copy_project, make_tiny
 from pyld import jsonld
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import SKOS, XSD
 
 from publish import build as build_module
-from publish import formats
+from publish import formats, sitefiles
 from publish.build import MARKER, plan, write_site
 from publish.cli import main
 from publish.config import load_config
@@ -384,3 +384,16 @@ def test_rebuild_replaces_a_site_it_made(existing_site: tuple[Path, list[Any]]) 
     (site / "id" / "area" / "retired-area.ttl").write_text("# from an older build\n", encoding="utf-8")
     write_site(site, artifacts)
     assert set(snapshot(site)) == {str(a.path) for a in artifacts} | {MARKER}
+
+
+def test_a_stylesheet_that_would_close_the_404_style_element_stops_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Result]
+) -> None:
+    """404.html inlines the stylesheet: a '</' in it is a BuildError (exit 1), not a ValueError."""
+    project = make_tiny(tmp_path / "tiny")
+    # A template stands in for a stylesheet with '</' in it (every template has end tags).
+    monkeypatch.setattr(sitefiles, "STYLESHEET", PurePosixPath("templates/_base.html.j2"))
+    result = cli("build", "--project", str(project))
+    assert result.exit_code == 1, result.output
+    assert "holds '</', which would close the <style> element of 404.html" in result.stderr
+    assert "Traceback" not in result.output and not (project / "site").exists()
