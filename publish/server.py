@@ -239,6 +239,8 @@ def _page(request: Request, files: Site, config: Config) -> Response:
     uris = config.uris
     folder = path.endswith("/") or not path
     stem = PurePosixPath((path.rstrip("/") + "/index").lstrip("/") if folder else path)
+    if not stem.name:  # '/.': no document has an empty name
+        return _not_found(files)
     offered = [f for f in resource_formats() if files.get(str(uris.document_path(stem, f)))]
     if not offered:
         return _not_found(files)

@@ -235,7 +235,12 @@ class Uris:
     def _stem(self, iri_or_stem: str | PurePosixPath) -> PurePosixPath:
         if isinstance(iri_or_stem, str) and "://" in iri_or_stem:
             return self.document_stem(iri_or_stem)
-        return PurePosixPath(iri_or_stem)
+        stem = PurePosixPath(iri_or_stem)
+        if not stem.name:  # '' or '.': no file name to add a suffix to
+            raise PathError(
+                f"the site stem {str(iri_or_stem)!r} names no document; give a stem such as 'dataset'"
+            )
+        return stem
 
     def _in_language(self, stem: PurePosixPath, lang: str, suffix: str) -> PurePosixPath:
         name = f"{stem.name}.{suffix}" if lang == self.primary_language else f"{stem.name}.{lang}.{suffix}"

@@ -145,6 +145,14 @@ def test_an_iri_without_a_document_path_is_refused(iri: str) -> None:
     assert f"<{iri}>" in raised.value.message and "name the resource" in raised.value.message
 
 
+@pytest.mark.parametrize("stem", [".", ""])
+def test_a_stem_without_a_name_is_refused(stem: str) -> None:
+    """'/.' once reached PurePosixPath.with_name through the server: a ValueError and a 500."""
+    for fmt in formats.resource_formats():
+        with pytest.raises(PathError, match="names no document"):
+            URIS.document_path(stem, fmt)
+
+
 # ---------------------------------------------------------------- serialisers
 
 

@@ -404,6 +404,13 @@ def test_nothing_outside_the_site_is_served(path: str, server: str) -> None:
     assert fetch(server + path)[0] == 404
 
 
+@pytest.mark.parametrize("path", ["/.", "/.?format=ttl", "/id/area/."])
+def test_a_path_naming_no_document_is_not_found(path: str, built_site: Path) -> None:
+    """Sent in-process, so no client tidies the dot away (hypothesis found '/.' gave a 500)."""
+    app = create_app(load_config(built_site.parent), built_site, workers=1)
+    assert asyncio.run(answer_once(app, path, headers={"accept": "*/*"})).status == 404
+
+
 def test_ontology_term_documents_by_hash_iri(server: str, built_site: Path) -> None:
     status, headers, body = fetch(server + "/ontology", headers={"Accept": "text/turtle"})
     assert status == 200 and body == (built_site / "ontology.ttl").read_bytes()
