@@ -59,7 +59,7 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
     """Validate the project and publish it to ``config.output``; raise if it does not conform."""
     _check_replaceable(config.output)  # fail fast, before the costly validation
     dataset = load(config)
-    report = validate(dataset, lang=lang, messages=config.messages)
+    report = validate(dataset, lang=lang, messages=config.messages, project_dir=config.project_dir)
     if not report.conforms:
         raise ValidationFailed(
             format_text(report, lang=lang, messages=config.messages)
@@ -73,7 +73,7 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
             f"{config.output} is unchanged. Report this as a bug in klyngedata, with:\n"
             + "\n".join(f"  {line}" for line in broken[:20])
         )
-    write_site(config.output, artifacts)
+    write_site(config.output, artifacts, wait=config.build_lock_timeout)
     size = sum(len(a.body) for a in artifacts)
     return BuildResult(config.output, len(artifacts), size, report, lang, config.messages)
 
@@ -192,17 +192,17 @@ def _json(value: object) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def write_site(output: Path, artifacts: list[Artifact]) -> None:
+def write_site(output: Path, artifacts: list[Artifact], *, wait: float = 60.0) -> None:
     """Write the artifacts into a new folder and swap it in place of ``output``.
 
-    Builds beside one output take turns (a lock on its parent folder); each first removes what
-    a killed build left behind (see :func:`remove_leftovers`).
+    Builds beside one output take turns (a lock on its parent folder, waited for up to ``wait``
+    seconds); each first removes what a killed build left behind (see :func:`remove_leftovers`).
     """
     staging: Path | None = None
     try:
         _check_replaceable(output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        with _parent_lock(output):
+        with _parent_lock(output, wait=wait):
             remove_leftovers(output)
             staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
             # The marker comes first, so a build killed at any later point leaves a folder the
@@ -249,7 +249,8 @@ def _parent_lock(output: Path, *, wait: float = 60.0) -> Iterator[None]:
                 if time.monotonic() > deadline:
                     raise BuildError(
                         f"{output}: another klyngedata build has been writing beside it for "
-                        f"{wait:.0f} s; wait for it to end, or stop it"
+                        f"{wait:g} s; wait for it to end, or stop it (build_lock_timeout sets the wait)",
+                        parameter="build_lock_timeout",
                     ) from None
                 time.sleep(0.2)
             except OSError:

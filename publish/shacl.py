@@ -12,12 +12,17 @@ import json
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
-from rdflib.term import Node
+from rdflib.query import Processor
+from rdflib.query import Result as QueryResult
+from rdflib.term import Identifier, Node
+
+if TYPE_CHECKING:
+    from rdflib.plugins.sparql.sparql import Query
 
 SEVERITIES = ("Violation", "Warning", "Info")
 
@@ -71,15 +76,75 @@ def _term(term: object) -> URIRef | BNode | Literal:
     raise TypeError(f"unsupported RDF term {term!r}")
 
 
-def run_shacl(data: Graph, shapes: Graph, *, check_shapes: bool) -> Graph:
+class PreparedQueries(Graph):
+    """The same triples as a graph (its store shared, not copied), SPARQL text parsed once per text.
+
+    pySHACL runs a SPARQL-based constraint as ``graph.query(text, initBindings={"this": focus})``
+    for every focus node: the text is the same for every focus node of a shape (only ``$PATH``
+    is written into it; ``$this`` is bound through initBindings), and rdflib parses and
+    translates it again each time — most of the cost of validating. Here each distinct
+    (text, namespaces, base) is prepared once, as ``rdflib.plugins.sparql.prepareQuery`` does,
+    and the prepared Query is handed to ``Graph.query``: rdflib's documented way to run one
+    query many times with different initBindings. Why the report cannot change:
+
+    * the key holds everything rdflib's parse depends on (the exact text, the namespaces
+      ``Graph.query`` would pass, the base), and the parse is what rdflib itself runs for text
+      (``translateQuery(parseQuery(text), base, initNs)``);
+    * evaluating a prepared Query does not change it (``evalQuery`` reads its algebra into a
+      fresh QueryContext per call);
+    * nothing global changes: rdflib and pySHACL are not patched; only pySHACL's queries on
+      this object, for one run, are affected. Anything but SPARQL text is passed on as is.
+    """
+
+    _LIMIT = 1024  # prepared queries kept: pySHACL writes a few texts per shape, not per node
+
+    def __init__(self, data: Graph) -> None:
+        super().__init__(store=data.store, identifier=data.identifier, bind_namespaces="none")
+        self._prepared: dict[tuple[str, tuple[tuple[str, Any], ...], Any], Query] = {}
+
+    def query(
+        self,
+        query_object: str | Query,
+        processor: str | Processor = "sparql",
+        result: str | type[QueryResult] = "sparql",
+        initNs: Mapping[str, Any] | None = None,  # noqa: N803 - rdflib's names
+        initBindings: Mapping[str, Identifier] | None = None,  # noqa: N803
+        use_store_provided: bool = True,
+        **kwargs: Any,
+    ) -> QueryResult:
+        """Run a query as ``Graph.query`` does, SPARQL text prepared once per (text, namespaces, base)."""
+        if isinstance(query_object, str) and processor == "sparql":
+            initNs = initNs or dict(self.namespaces())  # noqa: N806 - what Graph.query uses
+            query_object = self._prepare(query_object, initNs, kwargs.get("base"))
+        return super().query(
+            query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
+        )
+
+    def _prepare(self, text: str, namespaces: Mapping[str, Any], base: Any) -> Query:
+        from rdflib.plugins.sparql.processor import prepareQuery  # the SPARQL parser: costly import
+
+        key = (text, tuple(namespaces.items()), base)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = prepareQuery(text, initNs=namespaces, base=base)
+            if len(self._prepared) < self._LIMIT:
+                self._prepared[key] = prepared
+        return prepared
+
+
+def run_shacl(data: Graph, shapes: Graph, *, check_shapes: bool, prepared: bool = True) -> Graph:
     """Run pySHACL with our fixed settings: no inference, no imports, every result; the report.
 
-    ``check_shapes`` first checks the shapes against SHACL-for-SHACL.
+    ``check_shapes`` first checks the shapes against SHACL-for-SHACL. ``prepared`` (the default)
+    lets pySHACL query the data through :class:`PreparedQueries`, which parses each SPARQL
+    constraint once per run instead of once per focus node; ``prepared=False`` is pySHACL as
+    shipped (the tests compare the two reports).
     """
     from pyshacl import validate as shacl_validate  # costly import: only when validating
 
+    target = PreparedQueries(data) if prepared else data
     _, results, _ = shacl_validate(
-        data,
+        target,
         shacl_graph=shapes,
         ont_graph=None,
         inference="none",

@@ -12,7 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SH, SKOS
 from rdflib.term import Node
 
-from . import shacl
+from . import shacl, shapecache
 from .config import Config
 from .dataset import LoadedDataset, Location, load
 from .errors import ValidationFailed
@@ -69,7 +69,7 @@ def check(
         failed = not found.conforms or (strict and found.count("Warning", expected=False) > 0)
         return Verdict(render(found, fmt=fmt, lang=lang, messages=config.messages), passed=not failed)
     dataset = load(config)
-    report = validate(dataset, lang=lang, messages=config.messages)
+    report = validate(dataset, lang=lang, messages=config.messages, project_dir=config.project_dir)
     if fmt == "json":
         text = format_json(report)
     elif fmt == "turtle":
@@ -80,18 +80,28 @@ def check(
     return Verdict(text, passed=not failed)
 
 
-def validate(dataset: LoadedDataset, *, lang: str = "en", messages: Messages | None = None) -> Report:
+def validate(
+    dataset: LoadedDataset,
+    *,
+    lang: str = "en",
+    messages: Messages | None = None,
+    project_dir: Path | None = None,
+) -> Report:
     """Run pySHACL (shapes checked against SHACL-for-SHACL first) over ontology and data.
 
     Findings are in ``lang``: the shapes' messages and hints in it (else English, else any),
-    our own words from ``messages`` (the project's; by default the package's).
+    our own words from ``messages`` (the project's; by default the package's). With
+    ``project_dir``, shapes that passed SHACL-for-SHACL in an earlier conforming run are not
+    checked again (publish/shapecache.py); the pass is recorded only when the data conforms.
     """
     text = (messages or load_messages())[lang]
     from pyshacl.errors import ReportableRuntimeError
 
     data = to_rdflib(dataset.quads("ontology", "data"))
     shapes = to_rdflib(dataset.quads("shapes"))
-    check_shapes(shapes, dataset)
+    fingerprint = shapecache.fingerprint(dataset.quads("shapes")) if project_dir else ""
+    if not (project_dir and shapecache.passed(project_dir, fingerprint)):
+        check_shapes(shapes, dataset)
     try:
         results = run_shacl(data, shapes, check_shapes=False)
     except ReportableRuntimeError as exc:
@@ -105,7 +115,10 @@ def validate(dataset: LoadedDataset, *, lang: str = "en", messages: Messages | N
     findings.sort(
         key=lambda f: (SEVERITIES.index(f.severity), f.file or "", f.line or 0, f.focus, f.path or "")
     )
-    return Report(tuple(findings), results)
+    report = Report(tuple(findings), results)
+    if project_dir and report.conforms:
+        shapecache.remember(project_dir, fingerprint)
+    return report
 
 
 def check_shapes(shapes: Graph, dataset: LoadedDataset) -> None:
