@@ -56,6 +56,7 @@ class Config:
     query_cache_bytes: int = 33_554_432
     page_cache_bytes: int = 67_108_864
     allow_unsandboxed: bool = False
+    build_lock_timeout: float = 60.0
     messages_dir: Path | None = None
 
     @property
@@ -117,6 +118,7 @@ KEYS: dict[str, tuple[object, str]] = {
     "query_cache_bytes": (33_554_432, "Bytes of query text and answers the SPARQL answer cache may hold."),
     "page_cache_bytes": (67_108_864, "Bytes of site files the server keeps in memory."),
     "allow_unsandboxed": (False, "Run SPARQL workers even where seccomp cannot cut them off the network."),
+    "build_lock_timeout": (60.0, "Seconds a build waits for another build writing beside the same output."),
     "messages_dir": (None, "Folder with the project's message files (<lang>.toml), laid over the package's."),
 }
 
@@ -178,6 +180,7 @@ def parse_table(
     messages_dir = table.get("messages_dir")
     if messages_dir is not None:
         messages_dir = _check_folder("messages_dir", messages_dir, problems)
+    lock_wait = _check_positive("build_lock_timeout", table.get("build_lock_timeout", 60.0), float, problems)
     if problems:
         raise ConfigError(problems, file=file)
     root = project_dir.resolve()
@@ -206,6 +209,7 @@ def parse_table(
         max_list_length=limits["max_list_length"],
         max_nesting_depth=limits["max_nesting_depth"],
         messages_dir=folder,
+        build_lock_timeout=lock_wait,
         **serving,  # type: ignore[arg-type]
     )
 

@@ -3,6 +3,7 @@ next build removes what the killed ones left beside the output (and nothing else
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -12,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import EPOCH, hashes, make_tiny
 
 from publish.build import MARKER, leftovers
+from publish.cli import main
 
 KILLS = 20
 LABEL = '"CLEAN"@en .'
@@ -99,3 +102,21 @@ def test_killed_builds_leave_a_whole_site(
         f"{len(seen)} leftover folder(s) found after kills, 0 after the next build"
     )
     shutil.rmtree(stranger)
+
+
+def test_a_build_waits_for_another_only_as_long_as_configured(tmp_path: Path) -> None:
+    """A build that finds another writing beside its output gives up after build_lock_timeout."""
+    project = make_tiny(tmp_path / "project")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8") + "build_lock_timeout = 0.5\n", encoding="utf-8"
+    )
+    holder = os.open(project, os.O_RDONLY | os.O_DIRECTORY)  # the output's parent, as a build locks it
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        result = CliRunner().invoke(main, ["build", "--project", str(project)])
+    finally:
+        os.close(holder)
+    assert result.exit_code == 1, result.output
+    assert "another klyngedata build" in result.stderr and "build_lock_timeout" in result.stderr
+    assert "Traceback" not in result.output and not (project / "site").exists()
