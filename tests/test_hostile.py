@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BASE, free_port, stop
+from servers import recording_listener
 
 LIMITS = """
 query_timeout = 3.0
@@ -126,32 +126,8 @@ def assert_alive(served: Served) -> None:
 @pytest.fixture
 def listener() -> Iterator[tuple[int, list[bytes]]]:
     """A TCP listener on a loopback port recording every connection that reaches it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.1)
-    seen: list[bytes] = []
-    done = threading.Event()
-
-    def accept() -> None:
-        while not done.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            connection.settimeout(1)
-            try:
-                seen.append(connection.recv(1024) or b"(connected)")
-            except TimeoutError:
-                seen.append(b"(connected)")
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield int(server.getsockname()[1]), seen
-    done.set()
-    thread.join(timeout=5)
-    server.close()
+    with recording_listener() as found:
+        yield found
 
 
 # ---------------------------------------------------------------- outbound requests

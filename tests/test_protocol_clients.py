@@ -20,8 +20,6 @@ import gzip
 import http.client
 import io
 import json
-import threading
-import time
 import urllib.parse
 import warnings
 from collections.abc import Iterator
@@ -32,11 +30,11 @@ from xml.dom.minidom import Document
 
 import pyoxigraph as ox
 import pytest
-import uvicorn
-from conftest import BASE, ROOT, free_port
+from conftest import BASE, ROOT
 from pyld import jsonld
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
+from servers import serving
 from SPARQLWrapper import (
     CSV,
     JSON,
@@ -51,9 +49,6 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 from stores import load_dump, running_oxigraph
-
-from publish.config import load_config
-from publish.server import create_app
 
 KD = BASE + "ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -101,18 +96,8 @@ class Reply:
 @pytest.fixture(scope="module")
 def server(built_site: Path) -> Iterator[str]:
     """The built site served by uvicorn on 127.0.0.1 in a thread, once for this module."""
-    port = free_port()
-    app = create_app(load_config(built_site.parent), built_site)
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=15)
+    with serving(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,13 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import BASE, ROOT
+from servers import recording_listener
 
 from publish.config import load_config
 from publish.errors import QueryError
@@ -65,28 +65,8 @@ print(json.dumps(found))
 @pytest.fixture
 def listener() -> Iterator[tuple[int, list[bytes]]]:
     """A TCP listener on a loopback port recording every connection that reaches it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    server.settimeout(0.2)
-    seen: list[bytes] = []
-    done = threading.Event()
-
-    def accept() -> None:
-        while not done.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            seen.append(connection.recv(1024) or b"(connected)")
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield int(server.getsockname()[1]), seen
-    done.set()
-    thread.join(timeout=5)
-    server.close()
+    with recording_listener() as found:
+        yield found
 
 
 def test_a_sandboxed_engine_reaches_no_listener(listener: tuple[int, list[bytes]]) -> None:

@@ -7,8 +7,6 @@ import csv
 import gzip
 import io
 import json
-import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -20,11 +18,11 @@ from xml.etree import ElementTree
 
 import pyoxigraph as ox
 import pytest
-import uvicorn
 from click.testing import CliRunner
-from conftest import BASE, free_port
+from conftest import BASE
 from pyld import jsonld
 from rdflib import Graph, Literal
+from servers import recording_listener, serving
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from publish.cli import main
@@ -39,20 +37,9 @@ Reply = tuple[int, dict[str, str], bytes]
 
 @pytest.fixture(scope="module")
 def server(built_site: Path) -> Iterator[str]:
-    """The built site served by uvicorn on 127.0.0.1 in a thread; yields its base URL."""
-    config = load_config(built_site.parent)
-    port = free_port()
-    app = create_app(config, built_site)
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=15)
+    """The built site served by uvicorn on 127.0.0.1 in a thread, once for this module."""
+    with serving(built_site) as url:
+        yield url
 
 
 def fetch(url: str, *, headers: dict[str, str] | None = None, data: bytes | None = None) -> Reply:
@@ -260,29 +247,9 @@ def test_update_parameter_and_update_content_type_are_refused(server: str) -> No
 
 @pytest.fixture
 def listener() -> Iterator[tuple[int, list[bytes]]]:
-    """A TCP listener on a loopback port recording every connection attempt."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.settimeout(0.2)
-    seen: list[bytes] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = sock.accept()
-            except TimeoutError:
-                continue
-            seen.append(connection.recv(1024))
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield int(sock.getsockname()[1]), seen
-    stop.set()
-    thread.join(timeout=5)
-    sock.close()
+    """A TCP listener on a loopback port recording every connection that reaches it."""
+    with recording_listener() as found:
+        yield found
 
 
 def test_no_outbound_request_is_ever_attempted(server: str, listener: tuple[int, list[bytes]]) -> None:
