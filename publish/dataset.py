@@ -119,7 +119,7 @@ def _load_file(
             file=shown,
         )
     if part == "shapes":
-        quads = [_resolve_namespace(quad, uris.base) for quad in quads]
+        quads = [_resolve_namespace(quad, uris) for quad in quads]
     screen = FileScreen(
         [q.triple for q in quads],
         file=shown,
@@ -221,14 +221,15 @@ def _parse(
 _SH_NAMESPACE = "http://www.w3.org/ns/shacl#namespace"
 
 
-def _resolve_namespace(quad: ox.Quad, base: str) -> ox.Quad:
-    """Resolve a relative ``sh:namespace`` literal against the base, as Turtle does for IRIs."""
+def _resolve_namespace(quad: ox.Quad, uris: Uris) -> ox.Quad:
+    """Resolve a relative ``sh:namespace`` literal against the base, as Turtle does for IRIs.
+
+    An absolute namespace (``http://www.w3.org/2001/XMLSchema#``) is kept as it is.
+    """
     value = quad.object
     if quad.predicate.value != _SH_NAMESPACE or not isinstance(value, ox.Literal):
         return quad
-    # urljoin drops an empty fragment ("ontology#" -> "ontology"); keep it, as Turtle does.
-    absolute = urljoin(base, value.value) + ("#" if value.value.endswith("#") else "")
-    resolved = ox.Literal(absolute, datatype=value.datatype)
+    resolved = ox.Literal(uris.resolve(value.value), datatype=value.datatype)
     return ox.Quad(quad.subject, quad.predicate, resolved, quad.graph_name)
 
 

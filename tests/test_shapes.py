@@ -271,3 +271,15 @@ def test_the_real_data_conforms_with_only_the_warnings_the_sources_explain(
     assert [r for r in real_results if r["severity"] != SH.Warning] == []
     assert {(r["focus"], r["path"]) for r in real_results} == expected
     assert len(real_results) == len(expected)
+
+
+def test_the_loader_resolves_only_relative_prefix_namespaces() -> None:
+    """sh:namespace "ontology#" becomes <base>ontology#; an absolute one (xsd) is kept as written."""
+    from publish.config import load_config
+    from publish.dataset import load
+
+    dataset = load(load_config(ROOT))
+    declared = sorted(
+        quad.object.value for quad in dataset.parts["shapes"] if quad.predicate.value == str(SH.namespace)
+    )
+    assert declared == sorted([f"{BASE}ontology#", "http://purl.org/dc/terms/", str(XSD)])
