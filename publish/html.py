@@ -126,6 +126,7 @@ class Site:
                 for f in rdf_documents()
             ],
             "catalog": view.site_href(uris.site_file("catalog", rdf_documents()[0])),
+            "catalog_type": rdf_documents()[0].media_type,
             "dataset": view.page_href("dataset"),
             "permalink": page.permalink,
             "licence": self._licence(view),

@@ -26,12 +26,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from . import dump
+from . import dump, formats
 from .errors import PushError, UsageError
 
 # N-Triples is a subset of Turtle, and text/turtle is the one syntax every Graph Store accepts.
-CONTENT_TYPE = "text/turtle; charset=utf-8"
-RESULTS_JSON = "application/sparql-results+json"
+CONTENT_TYPE = formats.TURTLE.content_type
+RESULTS_JSON = formats.RESULTS_JSON.media_type
 _EXCERPT = 300
 _FUSEKI = re.compile(r"^/([^/]+)/(?:sparql|query)/?$")
 _RDF4J = re.compile(r"^(/(?:[^/]+/)*repositories/[^/]+)/?$")
