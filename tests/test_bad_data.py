@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import tomllib
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,15 +18,13 @@ from xml.etree import ElementTree
 
 import pyoxigraph as ox
 import pytest
+from bad_data_cases import CASES, edit
 from click.testing import CliRunner
 from conftest import EPOCH, hashes, make_tiny, prefixes_of
 
 from publish.artifact import Artifact
 from publish.cli import main
 
-CASES: dict[str, dict[str, Any]] = tomllib.loads(
-    (Path(__file__).parent / "projects" / "bad-data.toml").read_text(encoding="utf-8")
-)
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
@@ -177,25 +174,6 @@ SETUPS: dict[str, Callable[[Path, Path], Any]] = {
 
 
 # ---------------------------------------------------------------------------- applying a case
-
-
-def edit(project: Path, case: dict[str, Any]) -> None:
-    """Make the edit a case describes (see the header of bad-data.toml)."""
-    if "remove" in case:
-        target = project / case["remove"]
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
-    if not {"write", "old", "append", "prepend"} & set(case):
-        return
-    path = project / case["file"]
-    if "write" in case:
-        path.write_bytes(case["write"].encode(case.get("encoding", "utf-8")))
-        return
-    text = path.read_text(encoding="utf-8")
-    if "old" in case:
-        assert text.count(case["old"]) == 1, f"{case['file']} changed: the edit no longer applies"
-        text = text.replace(case["old"], case["new"])
-    text = case.get("prepend", "") + text + case.get("append", "")
-    path.write_bytes(text.encode("utf-8"))
 
 
 def expected(project: Path, case: dict[str, Any]) -> list[str]:

@@ -15,12 +15,12 @@ import importlib.util
 import json
 import shutil
 import sys
-import tomllib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from bad_data_cases import CASES, edit
 from conftest import BASE, BROKEN, ROOT, break_copy, copy_project, make_tiny
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -88,28 +88,6 @@ def test_the_real_data_gives_the_same_report(monkeypatch: pytest.MonkeyPatch) ->
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny project the bad-data cases edit."""
     return make_tiny(tmp_path_factory.mktemp("tiny") / "project")
-
-
-CASES: dict[str, dict[str, Any]] = tomllib.loads(
-    (ROOT / "tests" / "projects" / "bad-data.toml").read_text(encoding="utf-8")
-)
-
-
-def edit(project: Path, case: dict[str, Any]) -> None:
-    """Make the file edit a bad-data case describes (remove, write, old/new, append, prepend)."""
-    if "remove" in case:
-        target = project / case["remove"]
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
-    if not {"write", "old", "append", "prepend"} & set(case):
-        return
-    path = project / case["file"]
-    if "write" in case:
-        path.write_bytes(case["write"].encode(case.get("encoding", "utf-8")))
-        return
-    text = path.read_text(encoding="utf-8")
-    if "old" in case:
-        text = text.replace(case["old"], case["new"])
-    path.write_bytes((case.get("prepend", "") + text + case.get("append", "")).encode("utf-8"))
 
 
 def _reaches_shacl(name: str, case: dict[str, Any], tiny: Path, target: Path) -> LoadedDataset | None:
