@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
@@ -14,6 +15,20 @@ from conftest import free_port
 
 from publish.config import load_config
 from publish.server import create_app
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One HTTP answer: status, headers (lower-case names), body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def media_type(self) -> str:
+        """Return the media type of the answer, without parameters."""
+        return self.headers.get("content-type", "").split(";")[0].strip()
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BASE, free_port, stop
-from servers import recording_listener
+from servers import Reply, recording_listener
 
 LIMITS = """
 query_timeout = 3.0
@@ -43,13 +43,6 @@ REGEX_BOMB = (
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f "
     'FILTER(REGEX(CONCAT(STR(?c), STR(?f), STR(?a)), "(.*a){12}(.*b){12}", "i")) }'
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass

@@ -34,7 +34,7 @@ from conftest import BASE, ROOT
 from pyld import jsonld
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
-from servers import serving
+from servers import Reply, serving
 from SPARQLWrapper import (
     CSV,
     JSON,
@@ -78,19 +78,6 @@ GRAPH_TYPES = {
     "application/rdf+xml": "xml",
     "application/ld+json": "json-ld",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One HTTP answer: status, headers (lower-case names), body."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def media_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip()
 
 
 @pytest.fixture(scope="module")
