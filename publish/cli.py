@@ -131,10 +131,10 @@ def snippet(project: Path, reference: str, lang: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "jsonld", "nt", "rdfxml"]),
     default="table",
     show_default=True,
-    help="table/csv/tsv/json/xml for SELECT and ASK; turtle/jsonld/nt/rdfxml for CONSTRUCT and DESCRIBE.",
+    help="table, or a results format (csv, tsv, json, xml) for SELECT and ASK; a graph format "
+    "(turtle, jsonld, nt, rdfxml) for CONSTRUCT and DESCRIBE: the names of the format registry.",
 )
 @_SITE
 def query(

@@ -56,6 +56,7 @@ class Format:
     download: bool = False  # the catalogue lists the whole dataset in it
     compressed: bool = False  # the file is gzipped (served as application/gzip)
     write: Writer | None = None  # RDF serialiser of a list of triples
+    parser: str = ""  # the pyoxigraph.RdfFormat that reads it back (the build checks every output)
 
     @property
     def content_type(self) -> str:
@@ -112,6 +113,7 @@ TURTLE = Format(
     resource=True,
     download=True,
     write=_turtle,
+    parser="TURTLE",
 )
 JSONLD = Format(
     "jsonld",
@@ -126,6 +128,7 @@ JSONLD = Format(
     resource=True,
     download=True,
     write=_jsonld,
+    parser="JSON_LD",
 )
 NTRIPLES = Format(
     "nt",
@@ -139,6 +142,7 @@ NTRIPLES = Format(
     resource=True,
     download=True,
     write=_ntriples,
+    parser="N_TRIPLES",
 )
 RDFXML = Format(
     "rdfxml",
@@ -153,6 +157,7 @@ RDFXML = Format(
     resource=True,
     download=True,
     write=_rdfxml,
+    parser="RDF_XML",
 )
 NQUADS = Format(
     "nquads",
@@ -165,6 +170,7 @@ NQUADS = Format(
     w3c="N-Quads",
     download=True,
     compressed=True,
+    parser="N_QUADS",
 )
 RESULTS_JSON = Format(
     "json",
@@ -267,12 +273,18 @@ def site_types(formats: Iterable[Format] | None = None) -> tuple[tuple[str, str]
     )
 
 
+def site_format(path: str) -> Format | None:
+    """Return the format of a site file: by its longest suffix, Turtle for the suffix-less VoID."""
+    found = by_suffix(path, [f for f in _registry(None) if f.kind != RESULTS])
+    if found is None and path.endswith(".well-known/void"):
+        return TURTLE
+    return found
+
+
 def media_type_of(path: str) -> str:
     """Return the Content-Type of a site file by its suffix (Turtle for the suffix-less VoID)."""
-    found = by_suffix(path, [f for f in FORMATS if f.kind != RESULTS])
-    if found is not None:
-        return found.content_type
-    return TURTLE.content_type if path.endswith(".well-known/void") else "application/octet-stream"
+    found = site_format(path)
+    return found.content_type if found is not None else "application/octet-stream"
 
 
 def _weighted(header: str) -> list[tuple[str, float, int]]:

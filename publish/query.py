@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import UsageError
+from .formats import GRAPH, RESULTS, of_kind
 from .sparql import bindings, get_named, named_queries, portable_text
 from .sparql import listing as headed
 from .workers import Job, answer_one
@@ -43,6 +44,7 @@ def answer(
     Give exactly one of ``text``, ``query_file`` and ``named``; ``params`` (``NAME=VALUE``) bind a
     named query's parameters.
     """
+    _require_format(fmt)
     values = dict(_split_param(p) for p in params)
     substitutions = None
     if named is not None:
@@ -57,6 +59,13 @@ def answer(
         raise UsageError("the query text is not valid UTF-8; write the query as UTF-8")
     bound = tuple((variable.value, term) for variable, term in (substitutions or {}).items())
     return answer_one(site, config, Job(body, fmt, fmt, sys.maxsize, substitutions=bound)).body
+
+
+def _require_format(fmt: str) -> None:
+    """Refuse an answer format the registry does not have (``table`` is the terminal's own)."""
+    names = ["table", *(f.name for f in (*of_kind(RESULTS), *of_kind(GRAPH)))]
+    if fmt not in names:
+        raise UsageError(f"{fmt!r} is not an answer format; use one of: {', '.join(names)}", parameter="fmt")
 
 
 def _read(query_file: Path) -> str:

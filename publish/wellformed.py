@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 
 import pyoxigraph as ox
 
+from . import formats
 from .lexical import FORBIDDEN, describe_char
 
 
@@ -28,7 +29,7 @@ class _ScriptJson(HTMLParser):
         self._inside = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script" and dict(attrs).get("type") == "application/ld+json":
+        if tag == "script" and dict(attrs).get("type") == formats.JSONLD.media_type:
             self._inside = True
             self.scripts.append("")
 
@@ -92,33 +93,24 @@ def _rdf(fmt: ox.RdfFormat) -> Callable[[bytes], None]:
     return check
 
 
-def _nquads_gz(body: bytes) -> None:
-    _rdf(ox.RdfFormat.N_QUADS)(gzip.decompress(body))
-
-
 def _plain(body: bytes) -> None:
     _text(body)
 
 
-# file suffix (longest first) -> its check
-CHECKS: tuple[tuple[str, Callable[[bytes], None]], ...] = (
-    (".nq.gz", _nquads_gz),
-    (".rdf", _xml),
-    (".xml", _xml),
-    (".jsonld", _json),
-    (".json", _json),
-    (".ttl", _rdf(ox.RdfFormat.TURTLE)),
-    (".well-known/void", _rdf(ox.RdfFormat.TURTLE)),
-    (".nt", _rdf(ox.RdfFormat.N_TRIPLES)),
-    (".html", _html),
-)
-
-
 def check_for(path: str) -> Callable[[bytes], None]:
-    """Return the check of a site file by its name (text files at least decode as clean UTF-8)."""
-    for suffix, check in CHECKS:
-        if path.endswith(suffix):
-            return check
+    """Return the check of a site file by its format in the registry (others: clean UTF-8 text)."""
+    fmt = formats.site_format(path)
+    if fmt is None:
+        return _plain
+    if fmt.kind == formats.PAGE:
+        return _html
+    if fmt.media_type.endswith("xml"):  # RDF/XML too: namespace-aware, as its readers parse it
+        return _xml
+    if fmt.media_type.endswith("json"):  # JSON-LD too: every value, every <script> we embed
+        return _json
+    if fmt.parser:
+        check = _rdf(getattr(ox.RdfFormat, fmt.parser))
+        return (lambda body: check(gzip.decompress(body))) if fmt.compressed else check
     return _plain
 
 

@@ -102,3 +102,9 @@ def test_usage_errors_exit_2(built_site: Path, cli: Run) -> None:
 def test_without_a_build_it_says_to_build(project: Path, cli: Run) -> None:
     result = cli("query", "ASK {}", "--project", str(project))
     assert result.exit_code == 1 and "run `klyngedata build` first" in result.stderr
+
+
+def test_an_answer_format_the_registry_lacks_is_a_usage_error(built_site: Path, cli: Run) -> None:
+    result = cli("query", "ASK {}", "--format", "yaml", "--project", str(built_site.parent))
+    assert result.exit_code == 2
+    assert "--format" in result.stderr and "'yaml'" in result.stderr and "turtle" in result.stderr

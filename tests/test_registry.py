@@ -206,6 +206,7 @@ TRIG = Format(
     resource=True,
     download=True,
     write=_trig,
+    parser="TRIG",  # the build parses every .trig it writes before the swap
 )
 
 
