@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import urljoin
 
@@ -171,3 +174,15 @@ def hashes(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """Import a script of tests/benchmarks (a script folder, not a package), once."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fuzzing import PIECES, SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
@@ -20,50 +21,6 @@ from starlette.applications import Starlette
 from publish.config import load_config
 from publish.server import create_app
 
-SEEDS = [
-    "ASK {}",
-    "SELECT * WHERE { ?s ?p ?o } LIMIT 3",
-    "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/klyngedata/graph/data> WHERE { ?s ?p ?o }",
-    "CONSTRUCT WHERE { ?s a ?t } LIMIT 5",
-    "DESCRIBE <https://w3id.org/klyngedata/id/area/turisme>",
-    'SELECT ?x WHERE { BIND(CONCAT("a", "\\u001B") AS ?x) }',
-    "PREFIX kd: <https://w3id.org/klyngedata/ontology#> SELECT ?a WHERE { ?a a kd:Stronghold } ORDER BY ?a",
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
-]
-PIECES = [
-    "{",
-    "}",
-    "(",
-    ")",
-    "[",
-    "]",
-    "<",
-    ">",
-    '"',
-    "'",
-    "#",
-    "\r",
-    "\n",
-    "\\u0053",
-    "\\",
-    "SERVICE ",
-    "FROM ",
-    "?x",
-    "LOAD ",
-    "\x00",
-    "\u202e",
-    "é",
-    ":",
-    ".",
-    ";",
-    ",",
-    "*",
-    "@",
-    "^^",
-    "FILTER",
-    "OPTIONAL",
-    "}}}}",
-]
 FORMATS = ["", "json", "xml", "csv", "tsv", "turtle", "rdfxml", "jsonld", "nt", "nope", "text/html"]
 Call = tuple[str, str, bytes, list[tuple[bytes, bytes]]]
 

@@ -7,33 +7,20 @@ proportion), be the same on every run, and hold about the asked number of triple
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import BASE, ROOT
+from conftest import BASE, ROOT, benchmark_module
 
 TARGET = 10_000
 
 
-def _load_scale() -> ModuleType:
-    """Import tests/benchmarks/scale.py (a script folder, not a package)."""
-    spec = importlib.util.spec_from_file_location("scale", ROOT / "tests" / "benchmarks" / "scale.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("scale", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-scale = _load_scale()
+scale = benchmark_module("scale")
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,14 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from bad_data_cases import CASES, edit
-from conftest import BASE, BROKEN, ROOT, break_copy, copy_project, make_tiny
+from conftest import BASE, BROKEN, ROOT, benchmark_module, break_copy, copy_project, make_tiny
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
@@ -131,20 +128,10 @@ def test_every_broken_copy_that_reaches_shacl_gives_the_same_report(
     assert_same(fast, plain)
 
 
-def _load_scale() -> ModuleType:
-    """Import tests/benchmarks/scale.py (a script folder, not a package)."""
-    spec = importlib.util.spec_from_file_location("scale", ROOT / "tests" / "benchmarks" / "scale.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("scale", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_generated_10k_project_gives_the_same_report(tmp_path: Path) -> None:
     """Compared on the report graph pySHACL returns (the findings are read from it alone)."""
     project = tmp_path / "project"
-    _load_scale().generate(project, 10_000, seed=11)
+    benchmark_module("scale").generate(project, 10_000, seed=11)
     dataset = load(load_config(project))
     data = shacl.to_rdflib(dataset.quads("ontology", "data"))
     shapes = shacl.to_rdflib(dataset.quads("shapes"))

@@ -22,42 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from served import build, pid_alive, rss_mib, start, stop  # noqa: E402
 
-SEEDS = [
-    "ASK {}",
-    "SELECT * WHERE { ?s ?p ?o } LIMIT 3",
-    "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/klyngedata/graph/data> WHERE { ?s ?p ?o }",
-    "CONSTRUCT WHERE { ?s a ?t } LIMIT 5",
-    "DESCRIBE <https://w3id.org/klyngedata/id/area/turisme>",
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
-    "SELECT * WHERE { # c\r SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
-    'SELECT ?x WHERE { BIND(CONCAT("a", "\\u001B") AS ?x) }',
-]
-PIECES = [
-    "{",
-    "}",
-    "(",
-    ")",
-    "[",
-    "]",
-    "<",
-    ">",
-    '"',
-    "#",
-    "\r",
-    "\n",
-    "\\u0053",
-    "\\",
-    "SERVICE ",
-    "FROM <file:///etc/passwd> ",
-    "LOAD ",
-    "\x00",
-    "\u202e",
-    "{" * 100,
-    "é",
-    "?x",
-    "FILTER(",
-    "%",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from fuzzing import PIECES, SEEDS  # noqa: E402
+
 PATHS = [
     "/",
     "/id/area/turisme",
