@@ -1,7 +1,8 @@
 """RDF serialisations as bytes: Turtle, N-Triples, gzipped N-Quads, and compacted JSON-LD.
 
-pyoxigraph writes the line formats and Turtle (fast at scale); pyld, the reference JSON-LD
-processor, compacts JSON-LD against our own context. Every JSON-LD document carries the part
+pyoxigraph writes the line formats and Turtle (fast at scale); :mod:`publish.compaction`
+compacts JSON-LD against our own context (pyld, the reference processor, where it does not
+apply). Every JSON-LD document carries the part
 of that context it uses inline, so it reads offline and on any host, never needing a fetch.
 Output is deterministic: triples are sorted, only prefixes we declare and use are written,
 gzip carries no timestamp.
@@ -12,10 +13,12 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from typing import Any
 
 import pyoxigraph as ox
 
+from . import compaction
 from .rdf import LANG_STRING, RDF_TYPE, XSD_STRING
 
 _ALIASES = {"id": "@id", "type": "@type"}
@@ -133,16 +136,33 @@ def _no_remote(url: str, options: object = None) -> dict[str, Any]:
     raise ValueError(f"refusing to load a remote JSON-LD document: {url}")
 
 
-def jsonld(triples: Sequence[ox.Triple], context: Mapping[str, Any]) -> bytes:
+def jsonld(triples: Sequence[ox.Triple], context: Mapping[str, Any], *, reference: bool = False) -> bytes:
     """Serialise triples as JSON-LD 1.1, compacted with ``context`` and carrying it inline.
 
     Only the part of the context the triples use is embedded (see ``used_context``), so the
     document expands to exactly its triples without loading anything, offline or on any host.
-    pyoxigraph writes expanded JSON-LD (fast at scale); pyld compacts it.
+    :mod:`publish.compaction` compacts; where it does not cover the context or the triples, or
+    with ``reference``, pyld (the reference JSON-LD processor) does, with the same result.
     """
+    ordered = sorted(set(triples), key=str)
+    own = used_context(context["@context"], ordered)
+    compacted: Any = None
+    if not reference:
+        with suppress(compaction.UnsupportedError):
+            compacted = compaction.Compactor(own).compact(ordered)
+    if compacted is None:
+        compacted = _pyld_compact(ordered, own)
+    if isinstance(compacted, list):
+        compacted = {"@graph": compacted} if compacted else {}
+    # An empty graph is an empty @graph: a bare context is an empty object readers drop and warn about.
+    body = {"@context": own, **(compacted or {"@graph": []})}
+    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _pyld_compact(ordered: Sequence[ox.Triple], own: Mapping[str, Any]) -> Any:
+    """Return pyld's compaction of the triples: pyoxigraph writes them expanded, pyld compacts."""
     from pyld import jsonld as ld  # the reference JSON-LD processor
 
-    ordered = sorted(set(triples), key=str)
     expanded = json.loads(ox.serialize(ordered, format=ox.RdfFormat.JSON_LD) or b"[]")
     for node in expanded:
         types = node.pop(RDF_TYPE, None)
@@ -150,13 +170,9 @@ def jsonld(triples: Sequence[ox.Triple], context: Mapping[str, Any]) -> bytes:
             node["@type"] = [value["@id"] for value in types]
         elif types:
             node[RDF_TYPE] = types
-    own = used_context(context["@context"], ordered)
     options = {"documentLoader": _no_remote, "compactArrays": True}
     compacted = ld.compact(expanded, {"@context": own}, options)
-    nodes = {key: value for key, value in compacted.items() if key != "@context"}
-    # An empty graph is an empty @graph: a bare context is an empty object readers drop and warn about.
-    body = {"@context": own, **(nodes or {"@graph": []})}
-    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return {key: value for key, value in compacted.items() if key != "@context"}
 
 
 def used_context(definitions: Mapping[str, Any], triples: Sequence[ox.Triple]) -> dict[str, Any]:
