@@ -170,6 +170,43 @@ def query(
 
 @main.command()
 @_PROJECT
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--lang", default="en", show_default=True, metavar="LANG", help="Language of the sentences (configured)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle", "trig", "json"]),
+    default="text",
+    show_default=True,
+    help="text: sentences; turtle: a summary per changed thing; trig: added and removed statements "
+    "per named graph; json: both, for programs.",
+)
+def diff(project: Path, old: str, new: str, lang: str, fmt: str) -> None:
+    """Say what changed from OLD to NEW (release versions, or `working` for the current data)."""
+    from .changerdf import statements_trig, summary_turtle, to_json
+    from .changetext import text
+    from .config import load_config
+    from .history import diff as compare
+
+    config = load_config(project)
+    chosen = config.language(lang)
+    changes = compare(config, old, new)
+    iri = config.uris.changeset(old, new)
+    if fmt == "text":
+        click.echo(text(changes, config.uris, config.messages, chosen), nl=False)
+    elif fmt == "json":
+        click.echo(to_json(changes, config, chosen, iri=iri), nl=False)
+    else:
+        writer = summary_turtle if fmt == "turtle" else statements_trig
+        sys.stdout.flush()
+        sys.stdout.buffer.write(writer(changes, config.uris, config.messages, iri=iri))
+
+
+@main.command()
+@_PROJECT
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @_SITE

@@ -27,6 +27,9 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # The N-Quads dump: the same site path for every base IRI (commands that only read a built site
 # use it without a config).
 DUMP = PurePosixPath(NQUADS.path("dataset"))
+# Site folders whose files never change once published (served as `immutable`): the frozen
+# copies of releases and the change stream's pages, one per release.
+IMMUTABLE_FOLDERS = ("release/", "ldes/")
 
 
 # Standard vocabularies, in the order they are written. Ours are added by Uris.prefixes().
@@ -271,3 +274,42 @@ class Uris:
     def url(self, path: PurePosixPath | str) -> str:
         """Return the public URL of a site path."""
         return self.base + str(path)
+
+    # ------------------------------------------------------------ change history (issue 12)
+
+    def changes_stem(self, version: str) -> PurePosixPath:
+        """Return the site stem of a release's changelog page and change documents (``changes/<version>``)."""
+        return PurePosixPath("changes") / version
+
+    def changeset(self, old: str, new: str) -> str:
+        """Return the IRI of the changes from one state to another (``changes/<old>/<new>``)."""
+        return self.url(PurePosixPath("changes") / (old or "none") / new)
+
+    @property
+    def feed_path(self) -> PurePosixPath:
+        """Return the site path of the Atom feed of releases."""
+        return PurePosixPath("releases.atom")
+
+    @property
+    def stream(self) -> str:
+        """Return the IRI of the change stream (ldes:EventStream), whose document is its root page."""
+        return self.base + "ldes"
+
+    def stream_fragment(self, version: str) -> PurePosixPath:
+        """Return the site path of the change stream's page of one release (``ldes/<version>.ttl``).
+
+        Every such page is complete when its release is made and never changes afterwards.
+        """
+        return PurePosixPath("ldes") / TURTLE.path(version)
+
+    def member(self, version: str, iri: str) -> str:
+        """Return the IRI of one change-stream member: the version of ``iri`` made by a release."""
+        return f"{self.url(self.stream_fragment(version))}#{self.document_stem(iri).relative_to('id')}"
+
+    def gone_stem(self, iri: str) -> PurePosixPath:
+        """Return the site stem of the documents answered with 410 for a resource no longer published."""
+        return PurePosixPath("gone") / self.document_stem(iri)
+
+    def is_immutable(self, path: PurePosixPath | str) -> bool:
+        """Tell whether a site file can never change once published: release copies, change-stream pages."""
+        return str(path).startswith(IMMUTABLE_FOLDERS)
