@@ -3,7 +3,8 @@
 The last line of defence: whatever slipped past the input checks, a build never publishes a
 file its own format's parser rejects. XML (RDF/XML, sitemap) goes through expat, JSON and
 JSON-LD through the json module, Turtle, N-Triples and the N-Quads dump through pyoxigraph,
-and HTML through html.parser, with each embedded JSON-LD ``<script>`` parsed as JSON.
+and HTML through libxml2's HTML5 tokeniser (lxml), with each embedded JSON-LD ``<script>`` parsed
+as JSON.
 """
 
 from __future__ import annotations
@@ -12,34 +13,28 @@ import gzip
 import json
 import xml.parsers.expat
 from collections.abc import Callable, Iterable
-from html.parser import HTMLParser
 
 import pyoxigraph as ox
+from lxml import etree
 
 from . import formats
 from .lexical import FORBIDDEN, describe_char
 
 
-class _ScriptJson(HTMLParser):
-    """Collect the text of every ``<script type="application/ld+json">`` of a page."""
+def scripts(body: bytes) -> list[str]:
+    """Return the text of every ``<script type="application/ld+json">`` of a page.
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.scripts: list[str] = []
-        self._inside = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script" and dict(attrs).get("type") == formats.JSONLD.media_type:
-            self._inside = True
-            self.scripts.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._inside = False
-
-    def handle_data(self, data: str) -> None:
-        if self._inside:
-            self.scripts[-1] += data
+    libxml2's HTML parser (2.14 and later tokenises as HTML5 does: a script's text ends at the
+    first ``</script``), through lxml: a C parser, about seven times Python's html.parser.
+    """
+    root = etree.HTML(body, etree.HTMLParser(encoding="utf-8"))
+    if root is None:  # nothing but whitespace
+        return []
+    return [
+        element.text or ""
+        for element in root.iter("script")
+        if element.get("type") == formats.JSONLD.media_type
+    ]
 
 
 def _text(body: bytes) -> str:
@@ -71,10 +66,8 @@ def _json(body: bytes) -> None:
 
 
 def _html(body: bytes) -> None:
-    reader = _ScriptJson()
-    reader.feed(_text(body))
-    reader.close()
-    for script in reader.scripts:
+    _text(body)
+    for script in scripts(body):
         try:
             json.loads(script)
         except ValueError as exc:

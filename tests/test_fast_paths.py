@@ -4,19 +4,27 @@ JSON-LD: publish/compaction.py against pyld (the reference JSON-LD processor, st
 ``exports.jsonld(..., reference=True)``), on every JSON-LD document the build writes for the
 real project and a generated 10k project (per resource, whole dataset, ontology, shapes,
 catalogue), and on hand-made hard cases.
+
+The check before the swap: the scripts libxml2's HTML parser (lxml) finds are those the WHATWG
+algorithm (html5lib) finds, on generated tag soup, and those Python's html.parser (the check
+before) found, on every page of the real site.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
 from conftest import ROOT, benchmark_module
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonld_support import parse_html
 
-from publish import build, compaction, exports
+from publish import build, compaction, exports, wellformed
 from publish.config import load_config
 from publish.dataset import load
 
@@ -132,3 +140,94 @@ def test_a_context_it_does_not_cover_goes_to_pyld(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(compaction.UnsupportedError):
         compaction.Compactor(context["@context"])
     assert exports.jsonld(triples, context) == exports.jsonld(triples, context, reference=True)
+
+
+# ---------------------------------------------------------------- the check before the swap
+
+PIECES = [
+    "<p>",
+    "</p>",
+    "text",
+    " & ",
+    "&amp;",
+    "<",
+    ">",
+    '"',
+    '<script type="application/ld+json">',
+    "<script type=application/ld+json>",
+    '<SCRIPT TYPE="application/ld+json">',
+    '<script type="text/javascript">',
+    "</script>",
+    "</SCRIPT>",
+    "</scriptx>",
+    '{"a": 1}',
+    '{"a": "\\u003c/script>"}',
+    "[1, 2",
+    "<!--",
+    "-->",
+    "<style>",
+    "</style>",
+    "<title>",
+    "</title>",
+    "<textarea>",
+    "</textarea>",
+    "<noscript>",
+    "</noscript>",
+    "<![CDATA[",
+    "]]>",
+    "\n",
+    "é",
+]
+
+
+def _html5lib_scripts(text: str) -> list[str]:
+    """The scripts the WHATWG parsing algorithm (html5lib) finds: the reference."""
+    root = parse_html(text)
+    return [s.text or "" for s in root.iter("script") if s.get("type") == "application/ld+json"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14))
+def test_the_fast_html_check_finds_the_scripts_a_browser_finds(pieces: list[str]) -> None:
+    text = "<!DOCTYPE html><html><body>" + "".join(pieces)
+    assert wellformed.scripts(text.encode("utf-8")) == _html5lib_scripts(text)
+
+
+def test_the_fast_html_check_gives_the_old_verdicts_on_every_page_of_the_real_site(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import publish.dcatap
+
+    monkeypatch.setattr(publish.dcatap, "require_conformance", lambda *args, **kwargs: None)
+    config = load_config(ROOT)
+    pages = [a for a in build.plan(load(config), config) if a.path.suffix == ".html"]
+    assert len(pages) > 300
+    for page in pages:
+        text = page.body.decode("utf-8")
+        assert wellformed.scripts(page.body) == _html_parser_scripts(text) == _html5lib_scripts(text)
+
+
+def _html_parser_scripts(text: str) -> list[str]:
+    """The scripts Python's html.parser finds (what the check used before lxml)."""
+    found: list[str] = []
+    inside = False
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            nonlocal inside
+            if tag == "script" and dict(attrs).get("type") == "application/ld+json":
+                inside = True
+                found.append("")
+
+        def handle_endtag(self, tag: str) -> None:
+            nonlocal inside
+            inside = inside and tag != "script"
+
+        def handle_data(self, data: str) -> None:
+            if inside:
+                found[-1] += data
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(text)
+    reader.close()
+    return found
