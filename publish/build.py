@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
 
-from . import catalog, exports, formats, hosting, html, wellformed
+from . import catalog, exports, formats, hosting, html, releases, wellformed
 from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset, load
@@ -83,6 +83,7 @@ def plan(dataset: LoadedDataset, config: Config) -> list[Artifact]:
     artifacts = rdf_artifacts(dataset)
     artifacts += html.page_artifacts(dataset, config)
     artifacts += hosting.hosting_artifacts(config)
+    artifacts += releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
     # Last: the catalogue states the size and checksum of every other file, and writes the
     # N-Quads dump (with the catalogue as the graph graph/catalog).
     artifacts += catalog.site_files(dataset, config, artifacts)

@@ -34,7 +34,25 @@ from .dataset import LoadedDataset
 from .euvocab import eu_concepts
 from .formats import Format, Vocabulary
 from .i18n import Messages
-from .rdf import DCAT, DCATAP, DCT, EU, FOAF, IANA, RDF, RDFS, SD, SKOS, SPDX, VCARD, VOID, triple, typed
+from .rdf import (
+    ADMS,
+    DCAT,
+    DCATAP,
+    DCT,
+    EU,
+    FOAF,
+    IANA,
+    RDF,
+    RDFS,
+    SD,
+    SKOS,
+    SPDX,
+    VCARD,
+    VOID,
+    triple,
+    typed,
+)
+from .releases import Release, load_releases
 from .uris import Uris
 from .void import service_description, void_document, void_triples
 
@@ -44,6 +62,7 @@ CATALOG_PART = "catalog"
 # Written in the catalogue's Turtle besides our usual prefixes (only those used are written).
 EXTRA_PREFIXES: dict[str, str] = {
     "dcatap": DCATAP,
+    "adms": ADMS,
     "spdx": SPDX,
     "void": VOID,
     "sd": SD,
@@ -185,6 +204,7 @@ def catalog_triples(
     listed = [f for f in formats.downloads() if uris.site_file("dataset", f) in files or f.compressed]
     for fmt in listed:
         triples += distribution(uris, fmt, files.get(uris.site_file("dataset", fmt)), config.messages)
+    triples += release_triples(uris, load_releases(config), written, files, config.messages)
     triples += _from_data(dataset, written)
     triples += _concepts(triples)
     triples += void_triples(
@@ -196,18 +216,22 @@ def catalog_triples(
     return sorted(set(triples), key=str)
 
 
-def distribution(uris: Uris, fmt: Format, facts: FileFacts | None, messages: Messages) -> list[ox.Triple]:
-    """Return one distribution of the dataset: the file, its format, licence, size and checksum.
+def distribution(
+    uris: Uris, fmt: Format, facts: FileFacts | None, messages: Messages, *, release: str = ""
+) -> list[ox.Triple]:
+    """Return one distribution of the dataset (or of a stored release): file, format, licence, size, checksum.
 
     Its title and description are in every configured language whose message file gives them.
     """
-    node = uris.catalog_node(f"dataset-{fmt.suffix.replace('.', '-')}")
-    url = uris.url(uris.site_file("dataset", fmt))
+    suffix = fmt.suffix.replace(".", "-")
+    node = uris.catalog_node(f"release-{release}-{suffix}" if release else f"dataset-{suffix}")
+    path = uris.site_file("dataset", fmt)
+    url = uris.url(uris.release_path(release, path) if release else path)
     media = IANA + fmt.media_type
     file_type = f"{EU}file-type/{fmt.file_type}"
     triples = [
         triple(node, RDF + "type", DCAT + "Distribution"),
-        triple(uris.dataset, DCAT + "distribution", node),
+        triple(uris.release(release) if release else uris.dataset, DCAT + "distribution", node),
         triple(node, DCAT + "downloadURL", url),
         triple(node, DCAT + "accessURL", url),
         triple(node, DCAT + "mediaType", media),
@@ -299,3 +323,69 @@ def _concepts(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
                 ox.Triple(fact.subject, _n(RDF + "type"), _n(SKOS + "ConceptScheme")),
             ]
     return stated
+
+
+# ---------------------------------------------------------------- releases (DCAT 3 versions)
+
+# What a release shares with the dataset it is a version of (DCAT-AP's mandatory and
+# recommended properties); its title, identifier, dates and distributions are its own.
+_SHARED = (
+    {DCT + p for p in ("description", "publisher", "language", "spatial", "temporal", "accrualPeriodicity")}
+    | {DCT + p for p in ("accessRights", "provenance", "license", "conformsTo")}
+    | {DCAT + p for p in ("keyword", "theme", "contactPoint")}
+)
+
+
+def release_triples(
+    uris: Uris,
+    releases: Sequence[Release],
+    written: Sequence[ox.Triple],
+    files: Mapping[PurePosixPath, FileFacts],
+    messages: Messages,
+) -> list[ox.Triple]:
+    """Describe every stored release as a version of the dataset (DCAT 3 versioning, as DCAT-AP 3 has it).
+
+    Each release is a dcat:Dataset with dcat:version, dct:issued, adms:versionNotes per language,
+    dcat:isVersionOf the dataset and dcat:previousVersion the release before it; the dataset
+    dcat:hasVersion each and dcat:hasCurrentVersion the latest. A release's distributions are its
+    frozen files under release/<version>/, with size and checksum from the files themselves.
+    """
+    own = [t for t in written if t.subject == _n(uris.dataset)]
+    triples = [t for release in releases for t in _release(uris, release, own, files, messages)]
+    if releases:
+        triples.append(triple(uris.dataset, DCAT + "hasCurrentVersion", uris.release(releases[-1].version)))
+    return triples
+
+
+def _release(
+    uris: Uris,
+    release: Release,
+    own: Sequence[ox.Triple],
+    files: Mapping[PurePosixPath, FileFacts],
+    messages: Messages,
+) -> list[ox.Triple]:
+    node, ds = uris.release(release.version), uris.dataset
+    triples = [
+        triple(node, RDF + "type", DCAT + "Dataset"),
+        triple(uris.catalog, DCAT + "dataset", node),
+        triple(ds, DCAT + "hasVersion", node),
+        triple(node, DCAT + "isVersionOf", ds),
+        triple(node, DCAT + "version", ox.Literal(release.version)),
+        triple(node, DCT + "issued", typed(release.issued.isoformat(), "date")),
+        triple(node, DCT + "identifier", ox.Literal(node)),
+    ]
+    for fact in own:
+        if fact.predicate.value in _SHARED:
+            triples.append(ox.Triple(_n(node), fact.predicate, fact.object))
+        elif fact.predicate.value == DCT + "title" and isinstance(fact.object, ox.Literal):
+            title = f"{fact.object.value} – {release.version}"
+            triples.append(triple(node, DCT + "title", ox.Literal(title, language=fact.object.language)))
+    for lang, text in sorted(release.notes.items()):
+        triples.append(triple(node, ADMS + "versionNotes", ox.Literal(text, language=lang)))
+    if release.previous is not None:
+        triples.append(triple(node, DCAT + "previousVersion", uris.release(release.previous)))
+    for fmt in formats.downloads():
+        path = uris.release_path(release.version, uris.site_file("dataset", fmt))
+        if path in files:
+            triples += distribution(uris, fmt, files[path], messages, release=release.version)
+    return triples

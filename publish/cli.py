@@ -95,6 +95,48 @@ def build(project: Path, output: Path | None, lang: str) -> None:
 
 @main.command()
 @_PROJECT
+@click.argument("version")
+@click.option("--notes", metavar="TEXT", help="What changed, in the primary language (Danish); required.")
+@click.option("--notes-en", metavar="TEXT", help="What changed, in English.")
+@click.option(
+    "--issued", metavar="DATE", help="Issue date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH's day, else today)."
+)
+@click.option(
+    "--as-of", "as_of", metavar="DATE", help="Release the data as of this day (YYYY-MM-DD), for history."
+)
+@click.option(
+    "--lang", default="en", show_default=True, metavar="LANG", help="Language of the report: one configured."
+)
+def release(
+    project: Path,
+    version: str,
+    notes: str | None,
+    notes_en: str | None,
+    issued: str | None,
+    as_of: str | None,
+    lang: str,
+) -> None:
+    """Validate, then store the data as immutable release VERSION in data/releases/VERSION/."""
+    from .asof import parse_day
+    from .config import load_config
+    from .freeze import freeze
+
+    config = load_config(project)
+    texts = {config.default_language: notes or "", "en": notes_en or ""}
+    frozen = freeze(
+        config,
+        version,
+        notes=texts,
+        issued=parse_day(issued, parameter="issued") if issued else None,
+        as_of=parse_day(as_of) if as_of else None,
+        lang=config.language(lang),
+    )
+    for line in frozen.summary():
+        click.echo(line, err=True)
+
+
+@main.command()
+@_PROJECT
 @click.argument("reference", metavar="SLUG-OR-IRI")
 @click.option(
     "--lang", metavar="LANG", help="Language of the snippet: one configured (default: the primary)."

@@ -117,7 +117,7 @@ def load_releases(config: Config) -> list[Release]:
     found = [
         read_release(child, project=config.project_dir)
         for child in sorted(folder.iterdir())
-        if child.is_dir()
+        if child.is_dir() and not child.name.startswith(".")  # a release being written
     ]
     return sorted(found, key=lambda r: (r.issued, r.version))
 
@@ -168,11 +168,6 @@ def latest_on(releases: Iterable[Release], day: datetime.date) -> Release | None
     return issued[-1] if issued else None
 
 
-def site_path(version: str, path: PurePosixPath | str = "") -> PurePosixPath:
-    """Return the site path of a release's folder, or of one of its files (release/<version>/…)."""
-    return PurePosixPath("release") / version / path
-
-
 def release_artifacts(config: Config) -> list[Artifact]:
     """Return every stored release's files for the site, unchanged, at release/<version>/….
 
@@ -182,7 +177,9 @@ def release_artifacts(config: Config) -> list[Artifact]:
     artifacts = []
     for release in load_releases(config):
         for path, body in sorted(release.stored_files().items()):
-            artifacts.append(Artifact(site_path(release.version, path), media_type_of(str(path)), body))
+            artifacts.append(
+                Artifact(config.uris.release_path(release.version, path), media_type_of(str(path)), body)
+            )
     return artifacts
 
 

@@ -148,6 +148,14 @@ class Uris:
         """Return the site path of the N-Quads dump."""
         return DUMP
 
+    def release(self, version: str) -> str:
+        """Return the IRI of a stored release as a dataset of its own (described in the catalogue)."""
+        return self.catalog_node(f"release-{version}")
+
+    def release_path(self, version: str, path: PurePosixPath | str = "") -> PurePosixPath:
+        """Return the site path of a stored release's folder or of one of its files (``release/<v>/…``)."""
+        return PurePosixPath("release") / version / path
+
     @property
     def context_path(self) -> PurePosixPath:
         """Return the site path of our JSON-LD context document."""

@@ -1,0 +1,212 @@
+"""``klyngedata release``: freeze the data (as it is, or as of a date) as an immutable release.
+
+The project is validated first and a non-conforming one is refused; then the release's files are
+planned exactly as a build plans them (with the release's version, issue date and a fixed
+timestamp, so making the same release twice gives the same bytes) and stored in
+``data/releases/<VERSION>/`` (layout in :mod:`publish.releases`). The folder is written beside
+and renamed into place at the end: a failed release leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pyoxigraph as ox
+
+from . import formats
+from .asof import as_of as data_as_of
+from .build import plan
+from .config import Config
+from .dataset import LoadedDataset, load
+from .errors import BuildError, UsageError, ValidationFailed
+from .releases import (
+    ARCHIVE_FILE,
+    DATASET_FILE,
+    RELEASE_FILE,
+    check_version,
+    load_releases,
+    pack,
+    releases_dir,
+    sha256,
+)
+from .uris import PARTS
+from .validate import format_text, validate
+
+
+@dataclass(frozen=True, slots=True)
+class Frozen:
+    """What ``release`` stored, for the summary printed to the user."""
+
+    folder: Path
+    version: str
+    issued: datetime.date
+    files: int
+    size: int
+    absent: Mapping[str, int]  # shape → findings of the dated data that the project does not have
+
+    def summary(self) -> list[str]:
+        """Return the lines that tell the user what happened and what to do next."""
+        lines = [
+            f"Stored release {self.version} (issued {self.issued}): {self.files} files, {self.size:,} bytes"
+        ]
+        lines.append(f"in {self.folder}; commit that folder, then run `klyngedata build`.")
+        for shape, count in sorted(self.absent.items()):
+            lines.append(f"  as of the date, not yet there: {count} × {shape}")
+        return lines
+
+
+def default_issued(config: Config) -> datetime.date:
+    """Return the issue date of a release made now: SOURCE_DATE_EPOCH's day, else today (UTC)."""
+    if config.source_date_epoch is not None:
+        return datetime.datetime.fromtimestamp(config.source_date_epoch, tz=datetime.UTC).date()
+    return datetime.datetime.now(tz=datetime.UTC).date()
+
+
+def freeze(
+    config: Config,
+    version: str,
+    *,
+    notes: Mapping[str, str],
+    issued: datetime.date | None = None,
+    as_of: datetime.date | None = None,
+    lang: str = "en",
+) -> Frozen:
+    """Validate, plan and store release ``version``; refuse an existing version or an earlier date."""
+    check_version(version)
+    issued = issued or default_issued(config)
+    folder = releases_dir(config) / version
+    _check_new(config, version, issued, folder, as_of)
+    if not notes.get(config.default_language, "").strip():
+        raise UsageError(
+            f"a release needs notes in {config.default_language} (what changed, for the "
+            "catalogue's version notes)",
+            parameter="notes",
+        )
+    dataset = load(config)
+    report = validate(dataset, lang=lang, messages=config.messages, project_dir=config.project_dir)
+    if not report.conforms:
+        raise ValidationFailed(
+            format_text(report, lang=lang, messages=config.messages)
+            + "Nothing was released. Fix the violations and release again."
+        )
+    dated = data_as_of(dataset, as_of) if as_of is not None else dataset
+    absent = _not_yet(dated, lang, config) if as_of is not None else {}
+    previous = load_releases(config)
+    stamped = dataclasses.replace(
+        config,
+        issued=issued,
+        dataset_version=version,
+        source_date_epoch=int(datetime.datetime.combine(issued, datetime.time(), datetime.UTC).timestamp()),
+    )
+    files = _frozen_files(dated, stamped)
+    stored = {DATASET_FILE: dataset_nquads(dated), ARCHIVE_FILE: pack(files)}
+    record = _record(version, issued, notes, previous[-1].version if previous else None, files, stored)
+    _write(folder, {**stored, RELEASE_FILE: record.encode("utf-8")})
+    size = sum(len(body) for body in files.values())
+    return Frozen(folder, version, issued, len(files), size, absent)
+
+
+def _check_new(
+    config: Config, version: str, issued: datetime.date, folder: Path, as_of: datetime.date | None
+) -> None:
+    if folder.exists():
+        raise UsageError(
+            f"release {version} exists ({folder}); a release never changes: choose a new version",
+            parameter="version",
+        )
+    if as_of is not None and as_of > issued:
+        raise UsageError(f"the data as of {as_of} cannot be issued earlier, on {issued}", parameter="as_of")
+    earlier = load_releases(config)
+    if earlier and issued < earlier[-1].issued:
+        raise UsageError(
+            f"{issued} is before {earlier[-1].issued}, the issue date of release {earlier[-1].version}; "
+            "a release is issued on or after the one before it",
+            parameter="issued",
+        )
+
+
+def _not_yet(dated: LoadedDataset, lang: str, config: Config) -> dict[str, int]:
+    """Return, by shape, what the dated data lacks that the (conforming) project has.
+
+    The dated data is the project with statements left out, never added, so a shape it fails
+    asks for something that had not happened by the date (a designation, before the
+    designations). It is reported, not refused.
+    """
+    report = validate(dated, lang=lang, messages=config.messages, project_dir=config.project_dir)
+    counted = Counter(
+        (f.shape or "?").rsplit("#", 1)[-1] for f in report.findings if f.severity == "Violation"
+    )
+    return dict(counted)
+
+
+def _frozen_files(dated: LoadedDataset, config: Config) -> dict[PurePosixPath, bytes]:
+    """Return the RDF files a build of the dated data publishes (dumps, catalogue, descriptions)."""
+    frozen = {}
+    for artifact in plan(dated, config):
+        fmt = formats.site_format(str(artifact.path))
+        stored = artifact.path.parts[0] == "release"  # earlier releases stay in their own folders
+        if fmt is not None and fmt.parser and fmt.kind != formats.PAGE and not stored:
+            frozen[artifact.path] = artifact.body
+    return frozen
+
+
+def dataset_nquads(dated: LoadedDataset) -> bytes:
+    """Return the release's input as sorted N-Quads (graphs graph/ontology, graph/data, graph/shapes)."""
+    body = ox.serialize(dated.quads(*PARTS), format=ox.RdfFormat.N_QUADS) or b""
+    return b"".join(line + b"\n" for line in sorted(set(body.splitlines())))
+
+
+def _record(
+    version: str,
+    issued: datetime.date,
+    notes: Mapping[str, str],
+    previous: str | None,
+    files: Mapping[PurePosixPath, bytes],
+    stored: Mapping[str, bytes],
+) -> str:
+    """Return release.toml's text (written by hand: TOML has no writer in the standard library)."""
+    lines = [f"version = {_toml(version)}", f"issued = {issued.isoformat()}"]
+    if previous is not None:
+        lines.append(f"previous = {_toml(previous)}")
+    lines.append(f"dataset_sha256 = {_toml(sha256(stored[DATASET_FILE]))}")
+    lines.append(f"archive_sha256 = {_toml(sha256(stored[ARCHIVE_FILE]))}")
+    lines += ["", "[notes]"] + [f"{lang} = {_toml(text)}" for lang, text in sorted(notes.items()) if text]
+    lines += ["", "[files]"] + [
+        f"{_toml(str(p))} = {_toml(sha256(files[p]))}" for p in sorted(files, key=str)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _toml(text: str) -> str:
+    """Return a TOML basic string (JSON's escapes are TOML's, for the characters we write)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in escaped):
+        raise UsageError("release notes may not hold control characters", parameter="notes")
+    return f'"{escaped}"'
+
+
+def _write(folder: Path, stored: Mapping[str, bytes]) -> None:
+    """Write the release folder beside its place and rename it in: all of it, or nothing."""
+    staging: Path | None = None
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
+        for name, body in stored.items():
+            (staging / name).write_bytes(body)
+        staging.chmod(0o755)
+        staging.rename(folder)
+        staging = None
+    except OSError as exc:
+        raise BuildError(
+            f"{folder}: could not store the release ({exc.strerror}); nothing was stored"
+        ) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
