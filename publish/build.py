@@ -12,27 +12,27 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
 
-from . import catalog, exports, formats, hosting, html, releases, wellformed
+from . import catalog, exports, formats, hosting, html, incremental, releases, sweep, wellformed
 from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset, load
 from .errors import BuildError, ValidationFailed
 from .formats import Vocabulary
 from .i18n import Messages
+from .incremental import Manifest, Reuse
+from .sweep import MARKER
 from .validate import Report, format_text, validate
-
-MARKER = ".klyngedata-site"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,8 @@ class BuildResult:
     report: Report
     lang: str
     messages: Messages
+    reused: int = 0  # resource units taken from the previous build (publish.incremental)
+    units: int = 0
 
     def summary(self) -> list[str]:
         """Return the lines that tell the user what happened."""
@@ -52,6 +54,8 @@ class BuildResult:
         if self.report.count("Warning"):
             lines.append(format_text(self.report, lang=self.lang, messages=self.messages).rstrip())
         lines.append(f"Wrote {self.files} files ({self.size:,} bytes) to {self.output}")
+        if self.reused:
+            lines.append(f"Reused {self.reused} of {self.units} resource units of the previous build")
         return lines
 
 
@@ -65,23 +69,47 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
             format_text(report, lang=lang, messages=config.messages)
             + f"Nothing was published; {config.output} is unchanged. Fix the violations and build again."
         )
-    artifacts = plan(dataset, config)
-    broken = wellformed.ill_formed((str(a.path), a.body) for a in artifacts)
+    record = incremental.manifest_path(config.project_dir, config.output)
+    previous = incremental.read_manifest(record) if (config.output / MARKER).is_file() else Manifest("")
+    reuse = Reuse(previous, config.output, _context(dataset, config))
+    artifacts = plan(dataset, config, reuse)
+    digests = [incremental.sha256(a.body) for a in artifacts]
+    # A file the previous build wrote with the same bytes (same code) passed this check then.
+    checked = reuse.previous.files
+    broken = wellformed.ill_formed(
+        (str(a.path), a.body)
+        for a, digest in zip(artifacts, digests, strict=True)
+        if checked.get(str(a.path)) != digest
+    )
     if broken:
         raise BuildError(
             "the build made files their own format's parser rejects; nothing was published and "
             f"{config.output} is unchanged. Report this as a bug in klyngedata, with:\n"
             + "\n".join(f"  {line}" for line in broken[:20])
         )
-    write_site(config.output, artifacts, wait=config.build_lock_timeout)
+    write_site(config.output, artifacts, wait=config.build_lock_timeout, linked=reuse.linked)
+    incremental.write_manifest(record, reuse.manifest(artifacts, digests))
     size = sum(len(a.body) for a in artifacts)
-    return BuildResult(config.output, len(artifacts), size, report, lang, config.messages)
+    units = reuse.reused + reuse.made
+    return BuildResult(
+        config.output, len(artifacts), size, report, lang, config.messages, reuse.reused, units
+    )
 
 
-def plan(dataset: LoadedDataset, config: Config) -> list[Artifact]:
-    """Return every file of the site, sorted by path, without touching the disk."""
-    artifacts = rdf_artifacts(dataset)
-    artifacts += html.page_artifacts(dataset, config)
+def _context(dataset: LoadedDataset, config: Config) -> str:
+    """Return the key of what every unit of the build depends on besides its own inputs."""
+    messages = json.dumps(config.messages.tables, sort_keys=True, default=str)
+    return incremental.context_key(repr(config), messages, *map(str, dataset.triples("shapes")))
+
+
+def plan(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:
+    """Return every file of the site, sorted by path, without touching the disk.
+
+    With ``reuse``, each resource's files come from the previous build where their inputs are
+    unchanged (:mod:`publish.incremental`); the bytes are the same either way.
+    """
+    artifacts = rdf_artifacts(dataset, reuse)
+    artifacts += html.page_artifacts(dataset, config, reuse)
     artifacts += hosting.hosting_artifacts(config)
     artifacts += releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
     # Last: the catalogue states the size and checksum of every other file, and writes the
@@ -117,7 +145,7 @@ def _shared_path_message(paths: list[PurePosixPath], dataset: LoadedDataset) -> 
     )
 
 
-def rdf_artifacts(dataset: LoadedDataset) -> list[Artifact]:
+def rdf_artifacts(dataset: LoadedDataset, reuse: Reuse | None = None) -> list[Artifact]:
     """Return the RDF documents: whole dataset, ontology, shapes, and one per resource."""
     uris = dataset.uris
     vocabulary = Vocabulary(uris.prefixes(), exports.make_context(dataset.triples(), uris.prefixes()))
@@ -130,7 +158,8 @@ def rdf_artifacts(dataset: LoadedDataset) -> list[Artifact]:
     for version in _version_iris(dataset):
         artifacts += _rdf_forms(uris.document_stem(version), dataset.triples("ontology"), vocabulary)
     for iri, triples in sorted(describe_resources(dataset).items()):
-        artifacts += _rdf_forms(uris.document_stem(iri), triples, vocabulary)
+        make = partial(_rdf_forms, uris.document_stem(iri), triples, vocabulary)
+        artifacts += reuse.rdf_forms(iri, triples, vocabulary.context, make) if reuse else make()
     return artifacts
 
 
@@ -193,13 +222,23 @@ def _json(value: object) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def write_site(output: Path, artifacts: list[Artifact], *, wait: float = 60.0) -> None:
+def write_site(
+    output: Path,
+    artifacts: list[Artifact],
+    *,
+    wait: float = 60.0,
+    linked: Mapping[PurePosixPath, Path] | None = None,
+) -> None:
     """Write the artifacts into a new folder and swap it in place of ``output``.
 
     Builds beside one output take turns (a lock on its parent folder, waited for up to ``wait``
     seconds); each first removes what a killed build left behind (see :func:`remove_leftovers`).
+    An artifact in ``linked`` is a hard link to that file of the current site (same bytes,
+    checked by the caller) where the file system allows it. The previous site is renamed aside
+    and removed in the background (:mod:`publish.sweep`).
     """
     staging: Path | None = None
+    links = linked or {}
     try:
         _check_replaceable(output)
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -210,11 +249,16 @@ def write_site(output: Path, artifacts: list[Artifact], *, wait: float = 60.0) -
             # next build recognises by name and marker as its own.
             (staging / MARKER).write_text("built by klyngedata; safe to replace\n", encoding="utf-8")
             staging.chmod(0o755)
+            folders: set[Path] = set()
             for artifact in artifacts:
                 target = staging / artifact.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(artifact.body)
+                if target.parent not in folders:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    folders.add(target.parent)
+                _write(target, artifact.body, links.get(artifact.path))
             _swap(staging, output)
+            _retire(staging)
+            staging = None
     except OSError as exc:
         raise BuildError(
             f"{output}: could not write the site ({_reason(exc)}); the previous site is unchanged. "
@@ -224,7 +268,32 @@ def write_site(output: Path, artifacts: list[Artifact], *, wait: float = 60.0) -
         ) from None
     finally:
         if staging is not None:
-            _remove_built(staging)
+            sweep.remove_built(staging)
+
+
+def _write(target: Path, body: bytes, same: Path | None) -> None:
+    """Write one file: a hard link to ``same`` where there is one and linking works, else the bytes."""
+    if same is not None:
+        try:
+            os.link(same, target)
+            return
+        except OSError:
+            pass
+    target.write_bytes(body)
+
+
+def _retire(previous: Path) -> None:
+    """Rename the swapped-out site aside (a leftover by name) and remove it in the background."""
+    if not previous.is_dir():
+        return None
+    retired = previous.with_name(previous.name.replace(".new-", ".old-"))
+    try:
+        os.rename(previous, retired)
+    except OSError:
+        sweep.remove_built(previous)
+        return None
+    sweep.in_background(retired)
+    return None
 
 
 def _reason(exc: OSError) -> str:
@@ -283,23 +352,7 @@ def leftovers(output: Path) -> list[Path]:
 def remove_leftovers(output: Path) -> None:
     """Remove what :func:`leftovers` finds (call it under the parent lock)."""
     for path in leftovers(output):
-        _remove_built(path)
-
-
-def _remove_built(folder: Path) -> None:
-    """Remove a folder a build made, its marker last: killed midway, it is still recognisable."""
-    if not folder.is_dir():
-        return
-    for child in folder.iterdir():
-        if child.name == MARKER:
-            continue
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
-    with suppress(OSError):  # what cannot go now, the next build removes
-        (folder / MARKER).unlink(missing_ok=True)
-        folder.rmdir()
+        sweep.remove_built(path)
 
 
 def _check_replaceable(output: Path) -> None:
@@ -344,4 +397,4 @@ def _swap(staging: Path, output: Path) -> None:
     except OSError:
         os.rename(retired, output)  # put the previous site back before reporting
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    sweep.in_background(retired)

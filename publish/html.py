@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import resources
 from typing import Any
 
@@ -27,23 +27,38 @@ from .config import Config
 from .dataset import LoadedDataset
 from .errors import BuildError
 from .formats import HTML, JSONLD, RESULTS, downloads, of_kind, rdf_documents
+from .incremental import Reuse
 from .lookup import resolve as resolve
 from .rdf import DCT
 from .view import Graph, Link, Text, View
 
 NAV = ("index", "clusters", "focal-points", "dataset", "query", "ontology", "shapes", "embed/index")
+# The list pages made from the graph alone (the ontology and shapes pages also show file:line,
+# the embed index a snippet the schema.org cache may already hold): reusable (publish.incremental).
+OWN = ("index", "clusters", "focal-points", "dataset", "query")
 
 
-def page_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
-    """Return every page, snippet and site file, without touching the disk."""
+def page_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:
+    """Return every page, snippet and site file, without touching the disk.
+
+    With ``reuse``, a resource's page and embeds come from the previous build where nothing
+    they read changed (:mod:`publish.incremental`).
+    """
     site = Site(dataset, config)
     stems = [str(site.uris.document_stem(i)) for i in sorted(site.graph.resources)] + list(NAV)
     artifacts = sitefiles.files(site.env, site.uris, stems, config.source_date_epoch)
+    strategy = site.strategy or ""  # cached on the site: a key of every page, not a read
     for lang in site.uris.languages:
-        artifacts += [site.resource_page(iri, lang) for iri in sorted(site.graph.resources)]
-        artifacts += [site.list_page(stem, lang) for stem in NAV]
+        # A resource's page and embeds first: list pages fill the schema.org cache for others.
+        for iri in sorted(site.graph.resources):
+            make = partial(site.resource_files, iri, lang)
+            artifacts += reuse.pages(site.graph, iri, lang, strategy, make) if reuse else make()
+        for stem in NAV:
+            make = partial(site.list_files, stem, lang)
+            artifacts += (
+                reuse.pages(site.graph, stem, lang, strategy, make) if reuse and stem in OWN else make()
+            )
         artifacts += [site.not_found(lang)]
-        artifacts += [a for iri in sorted(site.graph.resources) for a in site.embeds(iri, lang)]
     return artifacts
 
 
@@ -178,6 +193,10 @@ class Site:
             ),
         )
 
+    def resource_files(self, iri: str, lang: str) -> list[Artifact]:
+        """Return a resource's page and embeds in one language."""
+        return [self.resource_page(iri, lang), *self.embeds(iri, lang)]
+
     def snippet(self, iri: str, lang: str) -> str:
         """Return the ``<script>`` block of one resource."""
         return self.env.get_template("snippet.html.j2").render(jsonld=self.jsonld(iri, lang))
@@ -209,6 +228,10 @@ class Site:
             "embed/index": self._embed_index,
         }
         return builders[stem](self.view(stem, lang))
+
+    def list_files(self, stem: str, lang: str) -> list[Artifact]:
+        """Return one of the site's own pages, as a list."""
+        return [self.list_page(stem, lang)]
 
     def _url(self, stem: str, lang: str) -> str:
         return self.uris.url(self.uris.page_path(stem, lang))

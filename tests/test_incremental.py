@@ -1,0 +1,217 @@
+"""Incremental builds (issue 11): a rebuild reuses what an edit cannot change, and its site is
+byte for byte the site a cold build of the edited project makes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import EPOCH, copy_project, hashes, make_tiny
+
+from publish import incremental
+from publish.build import MARKER, BuildResult, build, leftovers
+from publish.config import load_config
+from publish.errors import ValidationFailed
+
+TINY_DATA = Path("data") / "tiny.ttl"
+MINISTER = '"Uddannelses- og forskningsministeren"@da'
+NEW_RESOURCE = """
+organisation:ny-minister a org:Post,
+        kd:PublicAuthority ;
+    dcterms:source <https://erhvervsfremmebestyrelsen.dk/danske-styrkepositioner-og-fremtidens-klynger> ;
+    skos:prefLabel "Ny minister"@da,
+        "New minister"@en ;
+    org:postIn organisation:uddannelses-og-forskningsministeriet .
+"""
+
+
+@pytest.fixture(autouse=True)
+def _epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in EPOCH.items():
+        monkeypatch.setenv(name, value)
+
+
+def _build(project: Path) -> BuildResult:
+    return build(load_config(project))
+
+
+def _cold(project: Path, where: Path) -> dict[str, str]:
+    """Return the file hashes of a cold build of a copy of ``project`` (no site, no cache)."""
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    for name in ("ontology", "data", "shapes", "pyproject.toml"):
+        source = project / name
+        if source.is_dir():
+            shutil.copytree(source, where / name)
+        else:
+            shutil.copy2(source, where / name)
+    _build(where)
+    return hashes(where / "site")
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _manifest(project: Path) -> dict[str, list[object]]:
+    path = incremental.manifest_path(project, project / "site")
+    return dict(json.loads(path.read_text(encoding="utf-8"))["units"])
+
+
+def _same_units(before: dict[str, list[object]], after: dict[str, list[object]]) -> int:
+    """Count the units whose key and files did not change between two manifests."""
+    return sum(
+        1
+        for name, unit in after.items()
+        if name in before and before[name][0] == unit[0] and before[name][2] == unit[2]
+    )
+
+
+def test_a_label_edit_of_the_real_data_reuses_most_units_and_equals_a_cold_build(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    _build(project)
+    before = _manifest(project)
+    inode = (project / "site" / "id" / "area" / "lydteknologi.en.html").stat().st_ino
+    _edit(project / "data" / "areas.ttl", '"Miljøteknologi"@da', '"Miljøteknologi (rettet)"@da')
+    result = _build(project)
+    after = _manifest(project)
+    assert hashes(project / "site") == _cold(project, tmp_path / "cold")
+    assert set(after) == set(before)
+    same = _same_units(before, after)
+    # The label shows wherever the area is named: its own page, its designations, initiative,
+    # cluster, the strategy and the overview … but not on most of the 300 resources' files.
+    assert 0.8 * len(after) < same < len(after), (same, len(after))
+    assert result.reused == same and result.units == len(after)
+    # A reused file is a hard link to the previous site's file, not a copy.
+    assert (project / "site" / "id" / "area" / "lydteknologi.en.html").stat().st_ino == inode
+    # The edited label's own page was made again.
+    page = (project / "site" / "id" / "area" / "miljoeteknologi.html").read_text(encoding="utf-8")
+    assert "Miljøteknologi (rettet)" in page
+
+
+@pytest.mark.parametrize(
+    ("edit", "reuses"),
+    [
+        ("label", True),
+        ("new resource", True),
+        ("deleted resource", True),
+        ("comment only", True),
+        ("ontology", True),
+        ("shapes", False),
+        ("config", False),
+        ("code", False),
+    ],
+)
+def test_every_kind_of_edit_rebuilds_the_cold_build_bytes(
+    edit: str, reuses: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_tiny(tmp_path / "project")
+    _build(project)
+    before = _manifest(project)
+    if edit == "label":
+        _edit(project / TINY_DATA, MINISTER, '"Ministeren for uddannelse"@da')
+    elif edit == "new resource":
+        with (project / TINY_DATA).open("a", encoding="utf-8") as out:
+            out.write(NEW_RESOURCE)
+    elif edit == "deleted resource":
+        text = (project / TINY_DATA).read_text(encoding="utf-8")
+        start = text.index("organisation:uddannelses-og-forskningsministeren a org:Post")
+        end = text.index("\n\n", start)
+        (project / TINY_DATA).write_text(text[:start] + text[end + 2 :], encoding="utf-8")
+    elif edit == "comment only":
+        _edit(project / TINY_DATA, "@prefix area:", "# a comment, and the lines below move\n\n@prefix area:")
+    elif edit == "ontology":
+        _edit(project / "ontology" / "klyngedata.ttl", 'rdfs:label "strategy"@en', 'rdfs:label "plan"@en')
+    elif edit == "shapes":
+        shapes = sorted((project / "shapes").glob("*.ttl"))[0]
+        _edit(shapes, "Mangler en dansk betegnelse", "Der mangler en dansk betegnelse")
+    elif edit == "config":
+        _edit(
+            project / "pyproject.toml",
+            'languages = ["da", "en"]',
+            'languages = ["da", "en"]\nissued = 2020-01-01',
+        )
+    elif edit == "code":
+        # Another version of klyngedata (code, templates, messages) made the previous site.
+        monkeypatch.setattr(incremental, "code_fingerprint", lambda root=incremental.PACKAGE: "0" * 64)
+    result = _build(project)
+    assert hashes(project / "site") == _cold(project, tmp_path / "cold")
+    same = _same_units(before, _manifest(project))
+    assert (result.reused > 0) == reuses and (same > 0) == reuses, (result.reused, same)
+    if edit == "comment only":
+        assert result.reused == result.units  # nothing it reads moved
+
+
+def test_the_code_fingerprint_covers_templates_and_code(tmp_path: Path) -> None:
+    package = tmp_path / "publish"
+    shutil.copytree(incremental.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    first = incremental.code_fingerprint(package)
+    assert first == incremental.code_fingerprint(incremental.PACKAGE)
+    base = package / "templates" / "_base.html.j2"
+    base.write_text(base.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    incremental.code_fingerprint.cache_clear()
+    second = incremental.code_fingerprint(package)
+    assert second != first
+    (package / "view.py").write_text("# changed\n", encoding="utf-8")
+    incremental.code_fingerprint.cache_clear()
+    assert incremental.code_fingerprint(package) not in (first, second)
+    incremental.code_fingerprint.cache_clear()
+
+
+def test_data_that_does_not_conform_publishes_nothing_and_keeps_the_previous_site(tmp_path: Path) -> None:
+    project = make_tiny(tmp_path / "project")
+    _build(project)
+    site, record = hashes(project / "site"), _manifest(project)
+    _edit(project / TINY_DATA, MINISTER, f'{MINISTER}, "Ministeren"@da')  # two Danish labels
+    with pytest.raises(ValidationFailed):
+        _build(project)
+    assert hashes(project / "site") == site and _manifest(project) == record
+    _edit(project / TINY_DATA, f'{MINISTER}, "Ministeren"@da', '"Ministeren for uddannelse"@da')
+    assert _build(project).reused > 0
+    assert hashes(project / "site") == _cold(project, tmp_path / "cold")
+
+
+def test_a_changed_or_missing_file_of_the_previous_site_is_made_again(tmp_path: Path) -> None:
+    """Reuse takes a file only if it still has the recorded SHA-256; anything else is made again."""
+    project = make_tiny(tmp_path / "project")
+    _build(project)
+    cold = hashes(project / "site")
+    page = project / "site" / "id" / "cluster" / "clean.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("CLEAN", "DIRTY"), encoding="utf-8")
+    (project / "site" / "id" / "cluster" / "clean.ttl").unlink()
+    result = _build(project)
+    assert hashes(project / "site") == cold
+    assert 0 < result.reused < result.units
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"format": "another", "units": {}}', '{"format": 1}'])
+def test_a_broken_manifest_means_a_full_build(content: str, tmp_path: Path) -> None:
+    project = make_tiny(tmp_path / "project")
+    _build(project)
+    cold = hashes(project / "site")
+    incremental.manifest_path(project, project / "site").write_text(content, encoding="utf-8")
+    result = _build(project)
+    assert result.reused == 0 and hashes(project / "site") == cold
+
+
+def test_the_previous_site_is_removed_in_the_background(tmp_path: Path) -> None:
+    """The swapped-out site is renamed aside at once (a leftover by name and marker) and goes
+    away without the build waiting for it."""
+    project = make_tiny(tmp_path / "project")
+    _build(project)
+    _edit(project / TINY_DATA, MINISTER, '"Ministeren for uddannelse"@da')
+    _build(project)
+    assert not [p for p in project.iterdir() if ".new-" in p.name]
+    for retired in leftovers(project / "site"):
+        assert ".old-" in retired.name
+    deadline = time.monotonic() + 60
+    while leftovers(project / "site") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert leftovers(project / "site") == []
+    assert (project / "site" / MARKER).is_file() and os.listdir(project / "site")
