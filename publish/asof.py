@@ -19,14 +19,17 @@ is assumed. ``query --as-of`` and the endpoint's ``as-of`` choose a stored relea
 from __future__ import annotations
 
 import datetime
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import pyoxigraph as ox
 
+from .config import Config
 from .dataset import LoadedDataset
-from .errors import UsageError
-from .releases import Release, latest_on
+from .errors import QueryError, UsageError
+from .releases import Release, latest_on, load_releases, releases_dir
 
 KD = "ontology#"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -108,10 +111,42 @@ def _with_data(dataset: LoadedDataset, data: list[ox.Quad]) -> LoadedDataset:
     return LoadedDataset(dataset.uris, parts, dataset.locations, dataset.files, store, dataset.newest_mtime)
 
 
-def release_on(releases: list[Release], day: datetime.date) -> Release:
+def release_on(releases: Sequence[Release], day: datetime.date) -> Release:
     """Return the latest release issued on or before ``day``; raise a UsageError when none was."""
     found = latest_on(releases, day)
     if found is None:
         first = f"; the first release was issued {releases[0].issued}" if releases else "; there are none"
         raise UsageError(f"no release was issued on or before {day}{first}", parameter="as_of")
     return found
+
+
+def release_for(config: Config, values: Sequence[str]) -> str:
+    """Return the version whose dataset answers the endpoint's ``as-of`` (``[]``: "", the site's own).
+
+    ``as-of=2021-06-01`` chooses the latest release issued on or before that day; its frozen
+    dump is then the dataset (default graph, named graphs, default-graph-uri) of the query.
+    Raise a QueryError (answered 400) for a value that is not one day, or a day before every release.
+    """
+    if not values:
+        return ""
+    if len(values) > 1:
+        raise QueryError("as-of is given more than once; give one day, e.g. as-of=2021-06-01")
+    try:
+        day = parse_day(values[0])
+        return release_on(_history(config, _stamp(releases_dir(config))), day).version
+    except UsageError as exc:
+        raise QueryError(f"as-of: {exc.message}") from None
+
+
+def _stamp(folder: Path) -> int:
+    """Return the release folder's modification time (a new release changes it), 0 if none."""
+    try:
+        return folder.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+@functools.lru_cache(maxsize=8)
+def _history(config: Config, stamp: int) -> tuple[Release, ...]:
+    """Return the stored releases, read once per state of the release folder (``stamp``)."""
+    return tuple(load_releases(config))

@@ -178,6 +178,12 @@ def snippet(project: Path, reference: str, lang: str | None) -> None:
     help="table, or a results format (csv, tsv, json, xml) for SELECT and ASK; a graph format "
     "(turtle, jsonld, nt, rdfxml) for CONSTRUCT and DESCRIBE: the names of the format registry.",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Answer from the latest release issued on or before DATE (YYYY-MM-DD).",
+)
 @_SITE
 def query(
     project: Path,
@@ -188,9 +194,10 @@ def query(
     params: tuple[str, ...],
     lang: str,
     fmt: str,
+    as_of: str | None,
     site: Path | None,
 ) -> None:
-    """Run a SPARQL query over the built dataset (inline, --file, or --named)."""
+    """Run a SPARQL query over the built dataset (inline, --file, or --named), or as of a day."""
     from .config import load_config
     from .errors import UsageError
 
@@ -205,7 +212,14 @@ def query(
     from .query import answer
 
     body = answer(
-        config, site or config.output, text=text, query_file=query_file, named=named, params=params, fmt=fmt
+        config,
+        site or config.output,
+        text=text,
+        query_file=query_file,
+        named=named,
+        params=params,
+        fmt=fmt,
+        as_of=as_of,
     )
     click.echo(body.decode("utf-8"), nl=False)
 

@@ -10,9 +10,11 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from .asof import parse_day, release_on
 from .config import Config
 from .errors import UsageError
 from .formats import GRAPH, RESULTS, of_kind
+from .releases import load_releases
 from .sparql import bindings, get_named, named_queries, portable_text
 from .sparql import listing as headed
 from .workers import Job, answer_one
@@ -38,11 +40,13 @@ def answer(
     named: str | None = None,
     params: Iterable[str] = (),
     fmt: str,
+    as_of: str | None = None,
 ) -> bytes:
     """Answer one query over the site built at ``site``, in the answer format ``fmt``.
 
     Give exactly one of ``text``, ``query_file`` and ``named``; ``params`` (``NAME=VALUE``) bind a
-    named query's parameters.
+    named query's parameters. With ``as_of`` (a day), the dataset frozen by the latest release
+    issued on or before it answers instead of the site's own (publish.asof).
     """
     _require_format(fmt)
     values = dict(_split_param(p) for p in params)
@@ -58,7 +62,9 @@ def answer(
     if _has_surrogate(body):  # bytes that are not UTF-8 reach argv as lone surrogates
         raise UsageError("the query text is not valid UTF-8; write the query as UTF-8")
     bound = tuple((variable.value, term) for variable, term in (substitutions or {}).items())
-    return answer_one(site, config, Job(body, fmt, fmt, sys.maxsize, substitutions=bound)).body
+    release = release_on(load_releases(config), parse_day(as_of)).version if as_of is not None else ""
+    job = Job(body, fmt, fmt, sys.maxsize, substitutions=bound, release=release)
+    return answer_one(site, config, job).body
 
 
 def _require_format(fmt: str) -> None:

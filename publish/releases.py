@@ -34,6 +34,7 @@ from .artifact import Artifact
 from .config import Config
 from .errors import BuildError, LoadError, UsageError
 from .formats import media_type_of
+from .uris import Uris
 
 RELEASES = "releases"  # the folder below data_dir
 RELEASE_FILE = "release.toml"
@@ -166,6 +167,11 @@ def latest_on(releases: Iterable[Release], day: datetime.date) -> Release | None
     """Return the latest release issued on or before ``day`` (None: none was issued yet)."""
     issued = [r for r in releases if r.issued <= day]
     return issued[-1] if issued else None
+
+
+def site_path(version: str, path: PurePosixPath | str = "") -> PurePosixPath:
+    """Return the site path of a release's folder or one of its files (:meth:`Uris.release_path`)."""
+    return Uris("").release_path(version, path)
 
 
 def release_artifacts(config: Config) -> list[Artifact]:

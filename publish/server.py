@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .answerformats import Choice, choose
 from .config import Config
+from .asof import release_for
 from .errors import QueryError
 from .formats import Format, by_name, choose_language, media_type_of, negotiate, resource_formats
 from .guard import check_size
@@ -413,6 +414,7 @@ def _job(params: dict[str, list[str]], accept: str | None, config: Config) -> tu
         max_rows,
         tuple(params.get("default-graph-uri", [])),
         tuple(params.get("named-graph-uri", [])),
+        release=release_for(config, params.get("as-of", [])),  # the dataset as of a day
     )
     return job, timeout, choice
 

@@ -45,6 +45,9 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     # (variable name, RDF term) pairs bound before the query runs (a named query's parameters)
     substitutions: tuple[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple], ...] = ()
+    # a stored release whose dataset answers instead of the site's ('' for the site's own):
+    # the dump frozen at release/<version>/ (``as-of``, publish.asof)
+    release: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,7 @@ def _serve(connection: Connection, site: str, base: str, limits: WorkerLimits) -
     from .uris import Uris
 
     store = dump.load_store(Path(site))
-    graphs = graph_names(store)
+    datasets = {"": (store, graph_names(store))}
     prefixes = Uris(base).prefixes()
     try:
         deny_network()
@@ -110,6 +113,10 @@ def _serve(connection: Connection, site: str, base: str, limits: WorkerLimits) -
         except EOFError:
             return
         try:
+            if job.release not in datasets:  # a release's frozen dump, loaded when first asked for
+                frozen = dump.load_store(Path(site) / Uris(base).release_path(job.release))
+                datasets[job.release] = (frozen, graph_names(frozen))
+            store, graphs = datasets[job.release]
             result = run_query(
                 store,
                 job.text,
