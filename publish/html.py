@@ -21,7 +21,7 @@ import jinja2
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from . import facts, schemaorg, sitefiles, sparql, vocabdocs
+from . import facts, schemaorg, sitefiles, vocabdocs
 from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset
@@ -101,6 +101,7 @@ class Site:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # compiled once per build: no file check per page
         )
         # Safe to mark up: script_json escapes every "<", ">" and "&" of the JSON it writes.
         self.env.filters["script_json"] = lambda value: Markup(schemaorg.script_json(value))
@@ -133,9 +134,9 @@ class Site:
             "home": view.page_href("index"),
             "nav": [(view.page_href(stem), view.text["nav"][stem], stem == page.stem) for stem in NAV],
             "switch": self._switch(lang, lambda code: view.page_href(page.stem, code)),
-            "canonical": uris.url(uris.page_path(page.stem, lang)),
-            "hreflang": [(code, uris.url(uris.page_path(page.stem, code))) for code in uris.languages]
-            + [("x-default", uris.url(uris.page_path(page.stem, uris.primary_language)))],
+            "canonical": uris.url(self.graph.page_path(page.stem, lang)),
+            "hreflang": [(code, uris.url(self.graph.page_path(page.stem, code))) for code in uris.languages]
+            + [("x-default", uris.url(self.graph.page_path(page.stem, uris.primary_language)))],
             "formats": [
                 (f.media_type, view.site_href(uris.document_path(page.rdf, f)), f.suffix)
                 for f in rdf_documents()
@@ -279,6 +280,8 @@ class Site:
         )
 
     def _query(self, view: View) -> Artifact:
+        from . import sparql  # not at start-up: it brings rdflib's SPARQL parser (the query guard)
+
         endpoint = self.uris.sparql
         # Served beside the site (the default), the form posts to the same host; else to the endpoint.
         action = view.site_href("sparql") if self.uris.serves_own_endpoint else endpoint

@@ -85,6 +85,14 @@ class Graph:
             if isinstance(obj, ox.NamedNode):
                 self.inc[obj.value][triple.predicate.value].append(subject)
         self.prefixes = uris.prefixes()
+        self._pages: dict[tuple[str, str], PurePosixPath] = {}
+
+    def page_path(self, iri_or_stem: str, lang: str) -> PurePosixPath:
+        """Return (once per build) the site path of a page, as :meth:`Uris.page_path`."""
+        key = (iri_or_stem, lang)
+        if key not in self._pages:
+            self._pages[key] = self.uris.page_path(iri_or_stem, lang)
+        return self._pages[key]
 
     def objects(self, subject: str, predicate: str) -> list[Term]:
         """Return the objects of one subject and predicate, in a stable order."""
@@ -195,12 +203,12 @@ class View:
         """Return where a link to ``iri`` leads from this page, and whether it leaves the site."""
         uris = self.graph.uris
         if iri in self.graph.resources:
-            return uris.href(self.page, uris.page_path(iri, self.lang)), False
+            return uris.href(self.page, self.graph.page_path(iri, self.lang)), False
         for stem in ("ontology", "shapes"):
             document = uris.base + stem
             if iri == document or iri.startswith(document + "#"):
                 fragment = iri.partition("#")[2]
-                return uris.href(self.page, uris.page_path(stem, self.lang), fragment), False
+                return uris.href(self.page, self.graph.page_path(stem, self.lang), fragment), False
         return iri, not uris.is_local(iri)
 
     def link(self, iri: str, detail: str | None = None) -> Link:
@@ -211,8 +219,7 @@ class View:
 
     def page_href(self, stem: str, lang: str | None = None, fragment: str = "") -> str:
         """Return the relative link to another page of the site (in this language by default)."""
-        uris = self.graph.uris
-        return uris.href(self.page, uris.page_path(stem, lang or self.lang), fragment)
+        return self.graph.uris.href(self.page, self.graph.page_path(stem, lang or self.lang), fragment)
 
     def site_href(self, path: str | PurePosixPath) -> str:
         """Return the relative link to any file of the site."""

@@ -53,13 +53,17 @@ def _jsonld_calls(project: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tu
     config = load_config(project)
     artifacts = build.plan(load(config), config)
     monkeypatch.undo()
-    # Every JSON-LD document of the build but the context and the schema.org embeds comes from here.
+    # Every per-resource and whole-dataset JSON-LD document and the catalogue come from here.
     documents = {
         a.body
         for a in artifacts
-        if a.path.suffix == ".jsonld" and a.path.parts[0] != "embed" and a.path.name != "context.jsonld"
+        if a.path.suffix == ".jsonld"
+        and (
+            a.path.parts[0] == "id"
+            or str(a.path) in ("dataset.jsonld", "ontology.jsonld", "shapes.jsonld", "catalog.jsonld")
+        )
     }
-    assert {body for _, _, body in calls} == documents
+    assert len(documents) > 100 and documents <= {body for _, _, body in calls}
     yield from calls
 
 
