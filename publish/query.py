@@ -10,14 +10,11 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from .asof import parse_day, release_on
 from .config import Config
 from .errors import UsageError
 from .formats import GRAPH, RESULTS, of_kind
-from .releases import load_releases
 from .sparql import bindings, get_named, named_queries, portable_text
 from .sparql import listing as headed
-from .workers import Job, answer_one
 
 
 def listing(config: Config, lang: str) -> str:
@@ -48,6 +45,11 @@ def answer(
     named query's parameters. With ``as_of`` (a day), the dataset frozen by the latest release
     issued on or before it answers instead of the site's own (publish.asof).
     """
+    # Imported here, not above: ``query --list`` needs none of the workers, releases or guard.
+    from .asof import parse_day, release_on
+    from .releases import load_releases
+    from .workers import Job, answer_one
+
     _require_format(fmt)
     values = dict(_split_param(p) for p in params)
     substitutions = None

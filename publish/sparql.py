@@ -12,7 +12,6 @@ from typing import Any
 import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
-from .guard import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, check_query
 from .rdf import XSD
 from .uris import Uris
 
@@ -225,14 +224,19 @@ def run_query(
     default_graphs: tuple[str, ...] = (),
     named_graphs: tuple[str, ...] = (),
     substitutions: dict[ox.Variable, Term] | None = None,
-    max_length: int = DEFAULT_MAX_LENGTH,
-    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_length: int | None = None,
+    max_depth: int | None = None,
 ) -> QueryResult:
     """Check and run a query; keep at most ``max_rows`` rows or triples (and say so).
 
     The guard decides from the parse tree what the query may do; the engine runs the exact
-    canonical text the guard checked.
+    canonical text the guard checked. ``max_length`` and ``max_depth`` default to the guard's.
     """
+    # Imported here: listing and binding named queries (``query --list``) need no parser.
+    from .guard import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, check_query
+
+    max_length = DEFAULT_MAX_LENGTH if max_length is None else max_length
+    max_depth = DEFAULT_MAX_DEPTH if max_depth is None else max_depth
     plan = check_query(
         text, base=base, allowed_graphs=allowed_graphs, max_length=max_length, max_depth=max_depth
     )
