@@ -182,6 +182,7 @@ def release_artifacts(config: Config) -> list[Artifact]:
     """
     artifacts = []
     for release in load_releases(config):
+        release.dataset_bytes()  # checked too, though only query and diff read it
         for path, body in sorted(release.stored_files().items()):
             artifacts.append(
                 Artifact(config.uris.release_path(release.version, path), media_type_of(str(path)), body)
