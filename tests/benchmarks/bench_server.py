@@ -3,10 +3,14 @@
 Run:  python tests/benchmarks/bench_server.py [--scale 8] [--seconds 10] [--connections 16]
 
 1. Engines: every named query on rdflib's SPARQL and on pyoxigraph (median of repeats).
-2. Load (needs wrk, nginx and the oxigraph server from PyPI): a label lookup over SPARQL and
-   the dereferencing of a resource IRI, against `klyngedata serve`, `oxigraph serve` (same
-   data, same query) and nginx serving the static file; the servers pinned to CPU 0, wrk to
-   CPU 1. Prints Markdown tables; asserts nothing. Every request goes to 127.0.0.1 only.
+2. Load (needs wrk, nginx and the oxigraph server from PyPI): a label lookup over SPARQL,
+   repeated (one query string: our answer cache serves it) and unique (every request a query
+   string never seen before: ``LIMIT n`` counts up, the rows stay the same), against
+   `klyngedata serve` and `oxigraph serve-read-only` (same data, same rows: asserted); the
+   dereferencing of a resource IRI against nginx serving the static file; and a trivial ASGI
+   app under the same uvicorn settings (what uvicorn alone costs a request on this machine).
+   The servers are pinned to CPU 0 (our SPARQL workers with them), wrk to CPU 1. Prints
+   Markdown tables and ratios; every request goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -92,11 +96,44 @@ def _rdflib(term: object) -> object:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
-def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> tuple[float, float, float]:
+# wrk's request hook for unique queries: the URL's query string plus "LIMIT <a new number>".
+UNIQUE_LUA = """
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, wrk.path .. "%20LIMIT%20" .. (1000000 + counter))
+end
+"""
+TRIVIAL_APP = """
+from publish.config import load_config
+from publish.serving import protocol
+import sys
+from pathlib import Path
+
+import uvicorn
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/sparql-results+json")]})
+    await send({"type": "http.response.body", "body": b'{"head":{},"results":{"bindings":[]}}'})
+
+config = load_config(Path(sys.argv[2]))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
+            http=protocol(config))
+"""
+
+
+def wrk(
+    url: str, seconds: int, connections: int, headers: dict[str, str], script: Path | None = None
+) -> tuple[float, float, float]:
     """Run wrk on CPU 1; return (requests/s, p50 ms, p99 ms)."""
     args = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
+    if script is not None:
+        args += ["-s", str(script)]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     return rate, _ms(out, "50%"), _ms(out, "99%")
@@ -152,16 +189,19 @@ def load(project: Path, base: str, seconds: int, connections: int) -> None:
                 stderr=(project / "serve.log").open("wb"),
             )
         )
-        uncached = free_port()
-        bare = project / "no-cache"  # the same site, served with the answer cache off
-        bare.mkdir()
-        (bare / "pyproject.toml").write_text(
-            f'[tool.klyngedata]\nbase_iri = "{base}"\nquery_cache = 0\n', encoding="utf-8"
-        )
-        command = [shutil.which("klyngedata") or "klyngedata", "serve", "--site", str(site)]
+        trivial = free_port()
+        (project / "trivial_app.py").write_text(TRIVIAL_APP, encoding="utf-8")
         processes.append(
             subprocess.Popen(
-                ["taskset", "-c", "0", *command, "--project", str(bare), "--port", str(uncached)],
+                [
+                    "taskset",
+                    "-c",
+                    "0",
+                    sys.executable,
+                    str(project / "trivial_app.py"),
+                    str(trivial),
+                    str(project),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -210,12 +250,12 @@ def load(project: Path, base: str, seconds: int, connections: int) -> None:
                 stderr=subprocess.DEVNULL,
             )
         )
-        ours_url, theirs_url, static_url, bare_url = (
-            f"http://127.0.0.1:{p}" for p in (ours, theirs, static, uncached)
+        ours_url, theirs_url, static_url, trivial_url = (
+            f"http://127.0.0.1:{p}" for p in (ours, theirs, static, trivial)
         )
-        wait_until_up(bare_url + "/dataset.ttl")
-        for url in (ours_url, bare_url):  # the SPARQL workers load the data before the clock runs
-            wait_until_up(url + "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}))
+        wait_until_up(trivial_url + "/")
+        # the SPARQL workers load the data before the clock runs
+        wait_until_up(ours_url + "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}))
         try:
             wait_until_up(ours_url + "/dataset.ttl")
         except SystemExit:
@@ -224,41 +264,41 @@ def load(project: Path, base: str, seconds: int, connections: int) -> None:
         wait_until_up(theirs_url + "/query?" + urllib.parse.urlencode({"query": "ASK {}"}))
         wait_until_up(static_url + "/dataset.ttl")
         json_results = {"Accept": "application/sparql-results+json"}
+        turtle = {"Accept": "text/turtle"}
+        unique = project / "unique.lua"
+        unique.write_text(UNIQUE_LUA, encoding="utf-8")
+        ours_query = (
+            ours_url + "/sparql?" + urllib.parse.urlencode({"query": lookup}, quote_via=urllib.parse.quote)
+        )
+        theirs_query = (
+            theirs_url + "/query?" + urllib.parse.urlencode({"query": lookup}, quote_via=urllib.parse.quote)
+        )
         cases = [
-            (
-                "SPARQL label lookup",
-                "klyngedata serve",
-                ours_url + "/sparql?" + urllib.parse.urlencode({"query": lookup}),
-                json_results,
-            ),
-            (
-                "SPARQL label lookup",
-                "klyngedata serve, answer cache off",
-                bare_url + "/sparql?" + urllib.parse.urlencode({"query": lookup}),
-                json_results,
-            ),
-            (
-                "SPARQL label lookup",
-                "oxigraph serve",
-                theirs_url + "/query?" + urllib.parse.urlencode({"query": lookup}),
-                json_results,
-            ),
+            ("SPARQL label lookup, repeated", "klyngedata serve", ours_query, json_results, None),
+            ("SPARQL label lookup, repeated", "oxigraph serve-read-only", theirs_query, json_results, None),
+            ("SPARQL label lookup, unique", "klyngedata serve", ours_query, json_results, unique),
+            ("SPARQL label lookup, unique", "oxigraph serve-read-only", theirs_query, json_results, unique),
+            ("trivial ASGI answer (uvicorn alone)", "uvicorn, same settings", trivial_url + "/", {}, None),
             (
                 "dereference (Turtle)",
                 "klyngedata serve",
                 ours_url + "/id/area/miljoeteknologi",
-                {"Accept": "text/turtle"},
+                turtle,
+                None,
             ),
             (
                 "dereference (Turtle)",
                 "nginx static file",
                 static_url + "/id/area/miljoeteknologi.ttl",
-                {"Accept": "text/turtle"},
+                turtle,
+                None,
             ),
         ]
-        same_rows(cases[0][2], cases[2][2])  # the baseline must answer what we answer
-        for case, server, url, headers in cases:
-            rate, p50, p99 = wrk(url, seconds, connections, headers)
+        same_rows(ours_query, theirs_query)  # the baseline must answer what we answer
+        limited = urllib.parse.quote(" LIMIT 1000001")
+        same_rows(ours_query + limited, theirs_query + limited)  # and the unique form too
+        for case, server, url, headers, script in cases:
+            rate, p50, p99 = wrk(url, seconds, connections, headers, script)
             rows.append((case, server, rate, p50, p99))
     finally:
         for process in processes:
@@ -269,6 +309,11 @@ def load(project: Path, base: str, seconds: int, connections: int) -> None:
     print("|---|---|---:|---:|---:|")
     for case, server, rate, p50, p99 in rows:
         print(f"| {case} | {server} | {rate:,.0f} | {p50:.2f} | {p99:.2f} |")
+    print("\n| request | throughput ours / oxigraph | p99 ours / oxigraph |")
+    print("|---|---:|---:|")
+    for kind in ("repeated", "unique"):
+        ours_row, theirs_row = (r for r in rows if r[0] == f"SPARQL label lookup, {kind}")
+        print(f"| {kind} | {ours_row[2] / theirs_row[2]:.2f} | {ours_row[4] / theirs_row[4]:.2f} |")
 
 
 def main() -> None:
@@ -278,21 +323,30 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--engines-only", action="store_true")
+    parser.add_argument("--load-only", action="store_true")
+    parser.add_argument(
+        "--project", type=Path, help="a project already built with this scale (skips the build)"
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         os.chmod(folder, 0o755)  # nginx's worker (user nobody) must read the static site
-        project = make_project(Path(folder) / "project", options.scale)
-        subprocess.run(
-            [shutil.which("klyngedata") or "klyngedata", "build"],
-            cwd=project,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if options.project is not None:
+            project = Path(folder) / "project"
+            shutil.copytree(options.project, project)
+        else:
+            project = make_project(Path(folder) / "project", options.scale)
+            subprocess.run(
+                [shutil.which("klyngedata") or "klyngedata", "build"],
+                cwd=project,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         from publish.config import load_config
 
         base = load_config(project).base_iri
-        engines(project / "site", base, options.repeat)
+        if not options.load_only:
+            engines(project / "site", base, options.repeat)
         if not options.engines_only:
             load(project, base, options.seconds, options.connections)
 
