@@ -14,6 +14,7 @@ import gzip
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -54,8 +55,33 @@ def used_prefixes(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> 
         if isinstance(term, ox.NamedNode)
     }
     iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
-    used = {ns for ns in prefixes.values() for iri in iris if iri.startswith(ns)}
+    used = _namespaces(tuple(prefixes.values())).of(iris)
     return {name: ns for name, ns in prefixes.items() if ns in used}
+
+
+class _Namespaces:
+    """Which of some namespaces each IRI starts with, remembered: the same IRIs recur in every document."""
+
+    def __init__(self, namespaces: tuple[str, ...]) -> None:
+        self.namespaces = namespaces
+        self._of: dict[str, frozenset[str]] = {}
+        self._sets: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct answer
+
+    def of(self, iris: Iterable[str]) -> set[str]:
+        """Return the namespaces that some of the IRIs start with."""
+        found: set[str] = set()
+        for iri in iris:
+            known = self._of.get(iri)
+            if known is None:
+                answer = frozenset(ns for ns in self.namespaces if iri.startswith(ns))
+                known = self._of[iri] = self._sets.setdefault(answer, answer)
+            found |= known
+        return found
+
+
+@lru_cache(maxsize=8)
+def _namespaces(namespaces: tuple[str, ...]) -> _Namespaces:
+    return _Namespaces(namespaces)
 
 
 def turtle(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> bytes:
@@ -188,27 +214,49 @@ def used_context(definitions: Mapping[str, Any], triples: Sequence[ox.Triple]) -
     # <area:x> (no "//") is an absolute IRI of scheme "area": a prefix "area" would make it
     # read as a compact IRI (pyld refuses: "IRI confused with prefix"), so it is left out.
     schemes = {iri.split(":", 1)[0] for iri in iris if not iri.split(":", 1)[1].startswith("//")}
-    prefixes = {
-        name: value
-        for name, value in definitions.items()
-        if isinstance(value, str) and not name.startswith("@") and not value.startswith("@")
-    }
+    prefixes, by_iri = _read_context(definitions)
     terms = {
-        name: _spell_out(value, prefixes, schemes)
-        for name, value in definitions.items()
-        if isinstance(value, dict) and _expand(value["@id"], prefixes) in iris
+        name: _spell_out(definitions[name], prefixes, schemes) for iri in iris for name in by_iri.get(iri, ())
     }
     named = {ref.split(":", 1)[0] for value in terms.values() for ref in value.values()}
+    used = _namespaces(tuple(prefixes.values())).of(iris)
     kept = {
         name
         for name, namespace in prefixes.items()
-        if name not in schemes and (name in named or any(iri.startswith(namespace) for iri in iris))
+        if name not in schemes and (name in named or namespace in used)
     }
     return {
         name: terms.get(name, value)
         for name, value in definitions.items()
         if name.startswith("@") or name in _ALIASES or name in terms or name in kept
     }
+
+
+_READ: dict[int, tuple[Mapping[str, Any], dict[str, str], dict[str, list[str]]]] = {}
+
+
+def _read_context(definitions: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Return a context's prefixes, and its term names by IRI, read once per context object.
+
+    The build passes one context for thousands of documents; the last few read are kept, each
+    with the context itself (so its ``id`` cannot be taken by another object meanwhile).
+    """
+    kept = _READ.get(id(definitions))
+    if kept is not None and kept[0] is definitions:
+        return kept[1], kept[2]
+    prefixes = {
+        name: value
+        for name, value in definitions.items()
+        if isinstance(value, str) and not name.startswith("@") and not value.startswith("@")
+    }
+    by_iri: dict[str, list[str]] = {}
+    for name, value in definitions.items():
+        if isinstance(value, dict):
+            by_iri.setdefault(_expand(value["@id"], prefixes), []).append(name)
+    if len(_READ) >= 4:
+        _READ.clear()
+    _READ[id(definitions)] = (definitions, prefixes, by_iri)
+    return prefixes, by_iri
 
 
 def _spell_out(
