@@ -103,9 +103,16 @@ class Site:
             keep_trailing_newline=True,
             auto_reload=False,  # compiled once per build: no file check per page
         )
-        # Safe to mark up: script_json escapes every "<", ">" and "&" of the JSON it writes.
-        self.env.filters["script_json"] = lambda value: Markup(schemaorg.script_json(value))
+        self.env.filters["script_json"] = self._script_json
         self._jsonld: dict[tuple[str, str], dict[str, Any]] = {}
+        self._last_script: tuple[object, Markup] = (None, Markup(""))
+
+    def _script_json(self, value: object) -> Markup:
+        """Return schema.org JSON for a ``<script>``, once for a page and its embeds (the last one kept)."""
+        if self._last_script[0] is not value:
+            # Safe to mark up: script_json escapes every "<", ">" and "&" of the JSON it writes.
+            self._last_script = (value, Markup(schemaorg.script_json(value)))
+        return self._last_script[1]
 
     @cached_property
     def strategy(self) -> str | None:
@@ -204,7 +211,7 @@ class Site:
 
     def embeds(self, iri: str, lang: str) -> list[Artifact]:
         """Return the embeddable JSON-LD of one resource, as a file and as a ``<script>`` block."""
-        body = schemaorg.script_json(self.jsonld(iri, lang)) + "\n"
+        body = self._script_json(self.jsonld(iri, lang)) + "\n"
         return [
             Artifact(self.uris.embed_path(iri, lang, JSONLD), JSONLD.media_type, body.encode("utf-8")),
             Artifact(
