@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
 
-from . import catalog, exports, formats, hosting, html, incremental, releases, sweep, wellformed
+from . import catalog, changelog, exports, formats, hosting, html, incremental, releases, sweep, wellformed
 from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset, load
@@ -111,6 +111,7 @@ def plan(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> 
     artifacts = rdf_artifacts(dataset, reuse)
     artifacts += html.page_artifacts(dataset, config, reuse)
     artifacts += hosting.hosting_artifacts(config)
+    artifacts += changelog.history_artifacts(dataset, config)  # changelog, feed, change stream, gone IRIs
     artifacts += releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
     # Last: the catalogue states the size and checksum of every other file, and writes the
     # N-Quads dump (with the catalogue as the graph graph/catalog).

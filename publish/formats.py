@@ -203,6 +203,9 @@ _FILES = (
     Format("json-file", "JSON", FILE, "json", "application/json"),
     Format("sparql-query", "SPARQL query", FILE, "rq", "application/sparql-query"),
     Format("gzip", "gzip", FILE, "gz", "application/gzip"),
+    # The feed of releases, and the changed statements of each release per named graph.
+    Format("atom", "Atom", FILE, "atom", "application/atom+xml", text=True),
+    Format("trig", "TriG", FILE, "trig", "application/trig", text=True, w3c="TriG", parser="TRIG"),
 )
 
 # In the order offered when a client states no preference: the first of each kind is the default.

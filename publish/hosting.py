@@ -38,6 +38,7 @@ import jinja2
 from .artifact import Artifact
 from .config import Config
 from .formats import HTML, Format, media_type_of, resource_formats, site_types
+from .uris import GONE_FOLDER, IMMUTABLE_FOLDERS
 
 NGINX_MAPS = PurePosixPath("nginx-maps.conf")
 NGINX_SERVER = PurePosixPath("nginx.conf")
@@ -88,6 +89,8 @@ class Rules:
     text_type: str
     nowhere: str
     levels: tuple[int, ...]
+    immutable: tuple[str, ...] = IMMUTABLE_FOLDERS  # folders whose files never change
+    gone: str = GONE_FOLDER  # documents of things no longer published, answered with 410
 
 
 def hosting_artifacts(config: Config) -> list[Artifact]:

@@ -30,6 +30,7 @@ from .formats import HTML, JSONLD, RESULTS, downloads, of_kind, rdf_documents
 from .incremental import Reuse
 from .lookup import resolve as resolve
 from .rdf import DCT
+from .releases import load_releases
 from .view import Graph, Link, Text, View
 
 NAV = ("index", "clusters", "focal-points", "dataset", "query", "ontology", "shapes", "embed/index")
@@ -46,6 +47,7 @@ def page_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None =
     """
     site = Site(dataset, config)
     stems = [str(site.uris.document_stem(i)) for i in sorted(site.graph.resources)] + list(NAV)
+    stems += [str(site.uris.changes_stem(r.version)) for r in load_releases(config)]  # publish.changelog
     artifacts = sitefiles.files(site.env, site.uris, stems, config.source_date_epoch)
     strategy = site.strategy or ""  # cached on the site: a key of every page, not a read
     for lang in site.uris.languages:
@@ -131,6 +133,15 @@ class Site:
             frame=self._frame(view, page), text=view.text, **context
         )
         return Artifact(view.page, HTML.media_type, body.encode("utf-8"))
+
+    def page(
+        self, template: str, stem: str, lang: str, *, rdf: str, permalink: str, **context: Any
+    ) -> Artifact:
+        """Render another module's page (changelog, gone things) in the site's frame.
+
+        ``rdf`` is the stem of the page's RDF forms, one file per RDF format of the registry.
+        """
+        return self._render(template, self.view(stem, lang), _Page(stem, rdf, permalink), **context)
 
     def _frame(self, view: View, page: _Page) -> dict[str, Any]:
         uris, lang = self.uris, view.lang

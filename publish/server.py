@@ -26,12 +26,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .answerformats import Choice, choose
-from .config import Config
 from .asof import release_for
+from .config import Config
 from .errors import QueryError
 from .formats import Format, by_name, choose_language, media_type_of, negotiate, resource_formats
 from .guard import check_size
 from .serving import RequestLimits
+from .uris import is_immutable
 from .workers import Answer, Job, NotAcceptableError, QueryPool, QueryTimeoutError, limits_of
 
 _CORS = {"Access-Control-Allow-Origin": "*"}
@@ -39,6 +40,8 @@ _CORS = {"Access-Control-Allow-Origin": "*"}
 _PAGE_VARY = "Accept, Accept-Language"
 _SPARQL_VARY = "Accept"
 _GZIP_MINIMUM = 512
+# Release copies and change-stream pages never change once published (publish.uris.is_immutable).
+_IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +246,15 @@ def _page(request: Request, files: Site, config: Config) -> Response:
     if not stem.name:  # '/.': no document has an empty name
         return _not_found(files)
     offered = [f for f in resource_formats() if files.get(str(uris.document_path(stem, f)))]
+    status = 200
+    if not offered:
+        # A thing no longer published answers 410 Gone, in every format, with its last description.
+        gone = files.get(str(uris.gone_stem(path))) if "." in stem.name else None
+        if gone is not None:
+            return _gone(gone)
+        stem = uris.gone_stem(stem)
+        offered = [f for f in resource_formats() if files.get(str(uris.document_path(stem, f)))]
+        status = 410
     if not offered:
         return _not_found(files)
     wanted = request.query_params.get("format")
@@ -262,6 +274,8 @@ def _page(request: Request, files: Site, config: Config) -> Response:
     document = str(uris.document_path(stem, chosen, language))
     found = files.get(document) or files.get(str(uris.document_path(stem, chosen)))
     assert found is not None
+    if status == 410:
+        return _gone(found, location="/" + document)
     response = _file(request, found, document, vary=True)
     response.headers["Content-Location"] = "/" + document
     return response
@@ -276,7 +290,7 @@ def _file(request: Request, found: SiteFile, path: str, *, vary: bool) -> Respon
     headers = {
         "ETag": _coded_etag(found.etag) if coded else found.etag,
         "Last-Modified": formatdate(found.last_modified, usegmt=True),
-        "Cache-Control": "public, max-age=300",
+        "Cache-Control": _IMMUTABLE if is_immutable(path) else "public, max-age=300",
         **_CORS,
     }
     if vary:
@@ -286,6 +300,14 @@ def _file(request: Request, found: SiteFile, path: str, *, vary: bool) -> Respon
         # A 304 names the tag the client holds, so a cache freshens the copy it validated.
         return Response(status_code=304, headers={**headers, "ETag": matched})
     return Response(found.body, media_type=found.media_type, headers=headers)
+
+
+def _gone(found: SiteFile, *, location: str = "") -> Response:
+    """Answer 410 Gone with the last description of a thing no longer published (never 304)."""
+    headers = {**_CORS, "Cache-Control": "public, max-age=300"}
+    if location:
+        headers.update({"Vary": _PAGE_VARY, "Content-Location": location})
+    return Response(found.body, status_code=410, media_type=found.media_type, headers=headers)
 
 
 def _coded_etag(etag: str) -> str:

@@ -30,6 +30,13 @@ DUMP = PurePosixPath(NQUADS.path("dataset"))
 # Site folders whose files never change once published (served as `immutable`): the frozen
 # copies of releases and the change stream's pages, one per release.
 IMMUTABLE_FOLDERS = ("release/", "ldes/")
+# The documents of things no longer published (answered with 410 Gone at their own IRIs).
+GONE_FOLDER = "gone"
+
+
+def is_immutable(path: PurePosixPath | str) -> bool:
+    """Tell whether a site file can never change once published: release copies, change-stream pages."""
+    return str(path).startswith(IMMUTABLE_FOLDERS)
 
 
 # Standard vocabularies, in the order they are written. Ours are added by Uris.prefixes().
@@ -314,9 +321,12 @@ class Uris:
         """Return the IRI of one change-stream member: the version of ``iri`` made by a release."""
         return f"{self.url(self.stream_fragment(version))}#{self.document_stem(iri).relative_to('id')}"
 
-    def gone_stem(self, iri: str) -> PurePosixPath:
-        """Return the site stem of the documents answered with 410 for a resource no longer published."""
-        return PurePosixPath("gone") / self.document_stem(iri)
+    def gone_stem(self, iri_or_stem: str | PurePosixPath) -> PurePosixPath:
+        """Return the site stem of the documents answered with 410 for a thing no longer published.
+
+        ``id/area/x`` answers 410 with ``gone/id/area/x.<ext>`` when it has no documents of its own.
+        """
+        return PurePosixPath(GONE_FOLDER) / self._stem(iri_or_stem)
 
     def is_immutable(self, path: PurePosixPath | str) -> bool:
         """Tell whether a site file can never change once published: release copies, change-stream pages."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -72,7 +73,11 @@ def remove_block(project: Path, file: str, subject: str) -> str:
 
 
 def marlog_history(project: Path) -> None:
-    """Two releases: 2020.12 (MARLOG designated, no end) and 2022.04 (the designation ended 2022)."""
+    """Two releases: 2020.12 (MARLOG designated, no end) and 2022.04 (the designation ended 2022).
+
+    The project's own release history (the real one, copied with data/) is replaced.
+    """
+    shutil.rmtree(releases_dir(load_config(project)), ignore_errors=True)
     edit(project, "data/clusters.ttl", MARLOG_END, "")
     write_release(project, "2020.12", "2020-12-15")
     edit(
@@ -82,3 +87,16 @@ def marlog_history(project: Path) -> None:
         '    kd:startDate "2020-10-02"^^xsd:date ;\n' + MARLOG_END,
     )
     write_release(project, "2022.04", "2022-04-20", previous="2020.12")
+
+
+def rename(project: Path, old: str, new: str) -> None:
+    """Rename a thing (``cluster:x`` → ``cluster:y``) in every data file.
+
+    The new one says it replaces the old: the old IRI is stated once more, by ``dcterms:replaces``.
+    """
+    pattern = re.compile(rf"(?<![\w:-]){re.escape(old)}(?![\w-])")
+    for path in sorted((project / "data").glob("*.ttl")):
+        text = path.read_text(encoding="utf-8")
+        if pattern.search(text):
+            path.write_text(pattern.sub(new, text), encoding="utf-8")
+    edit(project, "data/clusters.ttl", f"\n{new}\n", f"\n{new}\n    dcterms:replaces {old} ;\n")

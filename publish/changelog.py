@@ -1,0 +1,192 @@
+"""What the build publishes about the release history: changelog pages, the feed, the stream, gone IRIs.
+
+For every stored release (:mod:`publish.releases`), in every configured language, a changelog
+page ``changes/<VERSION>`` (what changed since the release before, in sentences, from
+:mod:`publish.changetext`) with its RDF forms (the summary of :mod:`publish.changerdf`) and the
+changed statements as TriG; the Atom feed of releases (``releases.atom``); the change stream
+(:mod:`publish.ldes`); and the documents of things no longer published (:mod:`publish.gone`).
+All markup is in ``templates/`` (``changelog.html.j2``, ``gone.html.j2``, ``releases.atom.j2``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+import pyoxigraph as ox
+
+from . import changerdf, formats, gone, ldes, releases, schemaorg
+from .artifact import Artifact
+from .changetext import Teller
+from .config import Config
+from .dataset import LoadedDataset
+from .diff import Diff, snapshot
+from .formats import TURTLE, Vocabulary
+from .history import WORKING, release_diffs
+from .html import Site
+from .rdf import SKOS
+from .releases import Release, load_releases
+from .uris import PARTS, Uris
+from .view import View
+
+ATOM = next(f for f in formats.FORMATS if f.name == "atom")
+TRIG = next(f for f in formats.FORMATS if f.name == "trig")
+
+
+def history_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
+    """Return the changelog pages, the feed, the change stream and the gone things' documents."""
+    stored = load_releases(config)
+    if not stored:
+        return []
+    history = release_diffs(config, stored)
+    site = Site(dataset, config)
+    uris = config.uris
+    artifacts = ldes.stream_artifacts(uris, history)
+    for release, diff in history:
+        artifacts += changes_artifacts(site, release, diff)
+    artifacts.append(feed_artifact(site, history))
+    current = snapshot(WORKING, dataset.quads(*PARTS), uris)
+    for thing in gone.find(uris, [(release, diff.new) for release, diff in history], current):
+        artifacts += gone_artifacts(site, thing)
+    return artifacts
+
+
+def _rdf_forms(
+    stem: PurePosixPath, triples: Sequence[Any], uris: Uris, extra: dict[str, str]
+) -> list[Artifact]:
+    vocabulary = Vocabulary({**uris.prefixes(), **extra})
+    return [
+        Artifact(stem.with_name(fmt.path(stem.name)), fmt.media_type, fmt.write(triples, vocabulary))
+        for fmt in formats.rdf_documents()
+        if fmt.write is not None
+    ]
+
+
+def changes_artifacts(site: Site, release: Release, diff: Diff) -> list[Artifact]:
+    """Return a release's changelog page in every language, its RDF forms and its TriG."""
+    uris, messages = site.uris, site.messages
+    stem = uris.changes_stem(release.version)
+    iri = uris.url(stem)
+    artifacts = _rdf_forms(stem, changerdf.summary(diff, uris, messages, iri=iri), uris, changerdf.PREFIXES)
+    trig = changerdf.statements_trig(diff, uris, messages, iri=iri)
+    artifacts.append(Artifact(stem.with_name(TRIG.path(stem.name)), TRIG.media_type, trig))
+    for lang in uris.languages:
+        artifacts.append(_changes_page(site, release, diff, lang, stem))
+    return artifacts
+
+
+def _changes_page(site: Site, release: Release, diff: Diff, lang: str, stem: PurePosixPath) -> Artifact:
+    uris = site.uris
+    view = site.view(str(stem), lang)
+    words = view.text["changes"]
+    teller = Teller(diff, uris, site.messages, lang)
+    issued = view.date(release.issued.isoformat())
+    title = str(words["title"]).format(version=release.version)
+    if release.previous or diff.old.name:
+        intro = str(words["intro"]).format(
+            version=release.version, issued=issued, previous=release.previous or diff.old.name
+        )
+    else:
+        intro = str(words["first"]).format(version=release.version, issued=issued)
+    entries = [(_href(site, view, entry.iri), entry) for entry in teller.entries()]
+    downloads = [
+        (name, view.site_href(releases.site_path(release.version, name)))
+        for name in sorted(release.files)
+        if "/" not in name
+    ]
+    downloads.append((TRIG.label, view.site_href(stem.with_name(TRIG.path(stem.name)))))
+    return site.page(
+        "changelog.html.j2",
+        str(stem),
+        lang,
+        rdf=str(stem),
+        permalink=uris.url(stem),
+        jsonld=schemaorg.web_page(view, title, intro, uris.url(uris.page_path(stem, lang))),
+        notes=view.in_language(release.notes),
+        heading=teller.heading(),
+        entries=entries,
+        downloads=downloads,
+        feed=view.site_href(uris.feed_path),
+        stream=view.site_href(uris.document_path(uris.stream, TURTLE)),
+    )
+
+
+def _href(site: Site, view: View, iri: str) -> str:
+    """Return the link to a changed thing's page, '' for a thing without one (gone since, a term, a shape)."""
+    if iri not in site.graph.resources:
+        return ""
+    href, external = view.href_of(iri)
+    return "" if external or href == iri else str(href)
+
+
+def feed_artifact(site: Site, history: Sequence[tuple[Release, Diff]]) -> Artifact:
+    """Return the Atom feed of releases, newest first, in the primary language."""
+    uris = site.uris
+    lang = uris.primary_language
+    words = site.messages[lang]["changes"]
+    entries = []
+    for release, diff in reversed(history):
+        stem = uris.changes_stem(release.version)
+        notes = release.notes.get(lang) or next(iter(release.notes.values()), "")
+        heading = Teller(diff, uris, site.messages, lang).heading()
+        entries.append(
+            {
+                "id": uris.url(stem),
+                "title": str(words["title"]).format(version=release.version),
+                "updated": f"{release.issued.isoformat()}T00:00:00Z",
+                "pages": [(code, uris.url(uris.page_path(stem, code))) for code in uris.languages],
+                "summary": notes or heading,
+            }
+        )
+    feed = {
+        "id": uris.url(uris.feed_path),
+        "title": f"{site.messages[lang]['site_name']}: {words['index_title']}",
+        "subtitle": site.messages[lang]["site_description"],
+        "updated": entries[0]["updated"],
+        "author": site.messages[lang]["site_name"],
+        "home": uris.url(uris.page_path("index", lang)),
+    }
+    body = site.env.get_template("releases.atom.j2").render(lang=lang, feed=feed, entries=entries)
+    return Artifact(uris.feed_path, ATOM.media_type, body.encode("utf-8"))
+
+
+def gone_artifacts(site: Site, thing: gone.Gone) -> list[Artifact]:
+    """Return what a gone thing's IRI answers with 410: its RDF forms and a page per language."""
+    uris = site.uris
+    stem = uris.gone_stem(thing.iri)
+    artifacts = _rdf_forms(stem, thing.triples(uris), uris, {})
+    for lang in uris.languages:
+        view = site.view(str(stem), lang)
+        words = view.text["changes"]
+        label = _label(thing, lang)
+        removed = str(words["working"]) if thing.removed == WORKING else thing.removed
+        intro = str(words["gone_intro"]).format(iri=thing.iri, removed=removed, last=thing.last)
+        links = [(f"{words['gone_last']} ({thing.last})", view.site_href(stem.with_name(f"{stem.name}.ttl")))]
+        for version in dict.fromkeys((thing.last, thing.removed)):
+            if version != WORKING:
+                title = str(words["title"]).format(version=version)
+                links.append((title, view.page_href(str(uris.changes_stem(version)))))
+        artifacts.append(
+            site.page(
+                "gone.html.j2",
+                str(stem),
+                lang,
+                rdf=str(stem),
+                permalink=thing.iri,
+                jsonld=schemaorg.web_page(view, f"{words['gone_title']}: {label}", intro, thing.iri),
+                successors=[view.link(s) for s in thing.successors],
+                links=links,
+            )
+        )
+    return artifacts
+
+
+def _label(thing: gone.Gone, lang: str) -> str:
+    """Return a gone thing's label in its last description: in ``lang``, else any, else its IRI."""
+    labels = {
+        t.object.language: t.object.value
+        for t in thing.description
+        if t.predicate.value == SKOS + "prefLabel" and isinstance(t.object, ox.Literal)
+    }
+    return labels.get(lang) or next(iter(sorted(labels.values())), thing.iri)
