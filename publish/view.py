@@ -86,6 +86,7 @@ class Graph:
                 self.inc[obj.value][triple.predicate.value].append(subject)
         self.prefixes = uris.prefixes()
         self._pages: dict[tuple[str, str], PurePosixPath] = {}
+        self._curies: dict[str, str] = {}
 
     def page_path(self, iri_or_stem: str, lang: str) -> PurePosixPath:
         """Return (once per build) the site path of a page, as :meth:`Uris.page_path`."""
@@ -125,6 +126,12 @@ class Graph:
 
     def curie(self, iri: str) -> str:
         """Return the shortest CURIE of an IRI, or the IRI when no prefix fits."""
+        if iri in self._curies:
+            return self._curies[iri]
+        self._curies[iri] = found = self._curie(iri)
+        return found
+
+    def _curie(self, iri: str) -> str:
         best = iri
         for name, namespace in self.prefixes.items():
             if iri.startswith(namespace) and len(iri) - len(namespace) + len(name) + 1 < len(best):
