@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 from importlib import resources
+from pathlib import PurePosixPath
 from typing import Any
 
 import jinja2
@@ -108,6 +109,7 @@ class Site:
         self.env.filters["script_json"] = self._script_json
         self._jsonld: dict[tuple[str, str], dict[str, Any]] = {}
         self._last_script: tuple[object, Markup] = (None, Markup(""))
+        self._navs: dict[tuple[PurePosixPath, str], tuple[str, ...]] = {}
 
     def _script_json(self, value: object) -> Markup:
         """Return schema.org JSON for a ``<script>``, once for a page and its embeds (the last one kept)."""
@@ -150,7 +152,10 @@ class Site:
             "languages": uris.languages,
             "css": view.site_href(sitefiles.STYLESHEET),
             "home": view.page_href("index"),
-            "nav": [(view.page_href(stem), view.text["nav"][stem], stem == page.stem) for stem in NAV],
+            "nav": [
+                (href, view.text["nav"][stem], stem == page.stem)
+                for stem, href in zip(NAV, self._nav(view), strict=True)
+            ],
             "switch": self._switch(lang, lambda code: view.page_href(page.stem, code)),
             "canonical": uris.url(self.graph.page_path(page.stem, lang)),
             "hreflang": [(code, uris.url(self.graph.page_path(page.stem, code))) for code in uris.languages]
@@ -165,6 +170,13 @@ class Site:
             "permalink": page.permalink,
             "licence": self._licence(view),
         }
+
+    def _nav(self, view: View) -> tuple[str, ...]:
+        """Return the links of the navigation, once per folder and language (pages in one share them)."""
+        key = (view.page.parent, view.lang)
+        if key not in self._navs:
+            self._navs[key] = tuple(view.page_href(stem) for stem in NAV)
+        return self._navs[key]
 
     def _switch(self, lang: str, href: Callable[[str], str]) -> list[tuple[str, str, str]]:
         """Return the language switch: (link, code, the language's own name) of every other language."""
