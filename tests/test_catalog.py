@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -21,7 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 from click.testing import Result
-from conftest import BASE, VENDOR, make_tiny
+from conftest import BASE, ROOT, VENDOR, make_tiny
 from pyld import jsonld
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
@@ -51,6 +52,15 @@ DUMP = URIRef(BASE + "dataset.nq.gz")
 BOARD = URIRef(BASE + "id/organisation/danmarks-erhvervsfremmebestyrelse")
 SECRETARIAT = URIRef(BASE + "id/contact/sekretariatet")
 CATALOG_GRAPH = BASE + "graph/catalog"
+# The stored releases (data/releases/<version>/release.toml), each a version of the dataset.
+HISTORY = sorted(
+    (
+        tomllib.loads((folder / "release.toml").read_text(encoding="utf-8"))
+        for folder in (ROOT / "data" / "releases").iterdir()
+    ),
+    key=lambda record: (record["issued"], record["version"]),
+)
+RELEASES = [URIRef(f"{CATALOG}#release-{record['version']}") for record in HISTORY]
 
 # ---------------------------------------------------------------- helpers
 
@@ -200,7 +210,8 @@ def test_controlled_vocabularies_pass_with_the_eu_tables(built_site: Path) -> No
     # The only warnings: the publisher is a national authority, not an EU corporate body.
     warned = sorted((str(r["focusNode"]), str(r["resultPath"]), str(r["value"])) for r in results)
     publisher = str(DCTERMS.publisher)
-    assert warned == [(str(node), publisher, str(BOARD)) for node in (CATALOG, DATASET, SERVICE)]
+    nodes = (CATALOG, *RELEASES, DATASET, SERVICE)
+    assert warned == [(str(node), publisher, str(BOARD)) for node in nodes]
 
 
 def test_every_eu_value_is_listed_in_its_table(built_site: Path) -> None:
@@ -273,7 +284,7 @@ def test_dcat_ap_dk_2_differences_are_the_dcat_ap_3_changes(built_site: Path) ->
     kinds = Counter(
         (str(r["resultPath"]), str(r["sourceConstraintComponent"]).rsplit("#", 1)[-1]) for r in results
     )
-    distributions = len(set(parse(built_site / "catalog.ttl").objects(DATASET, DCAT.distribution)))
+    distributions = len(set(parse(built_site / "catalog.ttl").subjects(RDF.type, DCAT.Distribution)))
     assert kinds == {
         ("http://data.europa.eu/r5r/availability", "PatternConstraintComponent"): distributions,
         (str(DCAT.byteSize), "DatatypeConstraintComponent"): distributions,
@@ -361,6 +372,54 @@ def test_one_distribution_per_published_format(built_site: Path) -> None:
     }
 
 
+# ---------------------------------------------------------------- releases: DCAT 3 versions
+
+
+def test_each_release_is_a_version_of_the_dataset(built_site: Path) -> None:
+    g = parse(built_site / "catalog.ttl")
+    assert set(g.objects(DATASET, DCAT.hasVersion)) == set(RELEASES)
+    assert g.value(DATASET, DCAT.hasCurrentVersion) == RELEASES[-1]
+    for record, node in zip(HISTORY, RELEASES, strict=True):
+        assert (CATALOG, DCAT.dataset, node) in g and (node, RDF.type, DCAT.Dataset) in g
+        assert g.value(node, DCAT.isVersionOf) == DATASET
+        assert g.value(node, DCAT.version) == Literal(record["version"])
+        assert g.value(node, DCTERMS.issued) == Literal(record["issued"].isoformat(), datatype=XSD.date)
+        notes = {
+            (n.language, str(n)) for n in g.objects(node, URIRef("http://www.w3.org/ns/adms#versionNotes"))
+        }
+        assert notes == {(lang, text) for lang, text in record["notes"].items()}
+        previous = g.value(node, DCAT.previousVersion)
+        assert previous == (
+            URIRef(f"{CATALOG}#release-{record['previous']}") if "previous" in record else None
+        )
+        assert languages(g, node, DCTERMS.title) == languages(g, DATASET, DCTERMS.title) == {"da", "en"}
+        # Its distributions are its frozen files, with the checksums its release.toml states.
+        for distribution in g.objects(node, DCAT.distribution):
+            path = site_path(str(g.value(distribution, DCAT.downloadURL)))
+            frozen = path.removeprefix(f"release/{record['version']}/")
+            checksum = g.value(g.value(distribution, SPDX.checksum), SPDX.checksumValue)
+            assert str(checksum) == record["files"][frozen], path
+
+
+def test_a_harvester_reads_every_release_with_its_distributions(built_site: Path) -> None:
+    """What a DCAT harvester takes from catalog.rdf (as ckanext-dcat's profile does; ckanext-dcat
+    itself needs a CKAN install and is not run here): each dcat:dataset of the catalogue becomes
+    a package with titles, version and one resource per distribution."""
+    g = Graph().parse(built_site / "catalog.rdf", format="xml")
+    packages = {}
+    for dataset in g.objects(CATALOG, DCAT.dataset):
+        titles = {t.language: str(t) for t in g.objects(dataset, DCTERMS.title)}
+        resources = sorted(str(g.value(d, DCAT.downloadURL)) for d in g.objects(dataset, DCAT.distribution))
+        packages[str(dataset)] = (titles, g.value(dataset, DCAT.version), resources)
+    assert set(packages) == {str(DATASET), *map(str, RELEASES)}
+    for record, node in zip(HISTORY, RELEASES, strict=True):
+        titles, version, resources = packages[str(node)]
+        assert set(titles) == {"da", "en"} and version == Literal(record["version"])
+        assert len(resources) == 5 and all(
+            r.startswith(f"{BASE}release/{record['version']}/") for r in resources
+        )
+
+
 # ---------------------------------------------------------------- a harvester's view
 
 
@@ -378,7 +437,10 @@ def test_harvester_finds_every_download_with_its_size_and_checksum(built_site: P
         assert isinstance(value, Literal) and value.datatype == XSD.hexBinary
         assert str(value) == hashlib.sha256(body).hexdigest()
         checked.append(site_path(str(url)))
-    assert len(checked) == 5
+    # The dataset's five downloads, and each release's five frozen ones under release/<version>/.
+    assert len(checked) == 5 * (1 + len(HISTORY))
+    for record in HISTORY:
+        assert len([path for path in checked if path.startswith(f"release/{record['version']}/")]) == 5
 
 
 def test_every_iri_into_the_site_resolves_to_a_built_file(built_site: Path) -> None:
@@ -661,9 +723,17 @@ def test_validate_catalog_reports_in_plain_words(built_site: Path, cli: Callable
     result = cli("validate", "--catalog", "--project", str(project))
     assert result.exit_code == 0, result.output
     assert "DCAT-AP 3.0.1 (Full): no violations and no warnings" in result.stdout
-    assert "controlled vocabularies: 0 violations, 3 warnings (3 expected)" in result.stdout
+    # The publisher warning (a national authority): catalogue, dataset, service and each release.
+    expected = 3 + len(HISTORY)
+    assert (
+        f"controlled vocabularies: 0 violations, {expected} warnings ({expected} expected)" in result.stdout
+    )
     as_json = json.loads(cli("validate", "--catalog", "--format", "json", "--project", str(project)).stdout)
-    assert (as_json["violations"], as_json["warnings"], as_json["expected_warnings"]) == (0, 3, 3)
+    assert (as_json["violations"], as_json["warnings"], as_json["expected_warnings"]) == (
+        0,
+        expected,
+        expected,
+    )
 
 
 def test_validate_catalog_names_what_is_wrong(
