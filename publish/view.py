@@ -31,6 +31,9 @@ HIDDEN = {RDF_TYPE, PREF_LABEL, SOURCE}
 _DATE = re.compile(r"(?P<year>-?[0-9]{4,})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?(?![0-9])")
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+# How many page paths and CURIEs a graph remembers: enough for a page's neighbourhood, while
+# memory does not grow with the data.
+_REMEMBERED = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,8 @@ class Graph:
         """Return (once per build) the site path of a page, as :meth:`Uris.page_path`."""
         key = (iri_or_stem, lang)
         if key not in self._pages:
+            if len(self._pages) >= _REMEMBERED:
+                self._pages.clear()
             self._pages[key] = self.uris.page_path(iri_or_stem, lang)
         return self._pages[key]
 
@@ -128,6 +133,8 @@ class Graph:
         """Return the shortest CURIE of an IRI, or the IRI when no prefix fits."""
         if iri in self._curies:
             return self._curies[iri]
+        if len(self._curies) >= _REMEMBERED:
+            self._curies.clear()
         self._curies[iri] = found = self._curie(iri)
         return found
 
