@@ -22,6 +22,10 @@ from .uris import Uris
 PYPROJECT = "pyproject.toml"
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _REQUIRED_LANGUAGES = ("da", "en")
+# The SHACL engines (publish/shacl.py runs them) and the distribution of each: pyshacl-turbo,
+# the default, and pySHACL, the reference.
+SHACL_ENGINES = {"turbo": "pyshacl-turbo", "pyshacl": "pyshacl"}
+DEFAULT_SHACL_ENGINE = "turbo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,7 @@ class Config:
     allow_unsandboxed: bool = False
     build_lock_timeout: float = 60.0
     messages_dir: Path | None = None
+    shacl_engine: str = DEFAULT_SHACL_ENGINE
 
     @property
     def default_language(self) -> str:
@@ -120,6 +125,10 @@ KEYS: dict[str, tuple[object, str]] = {
     "allow_unsandboxed": (False, "Run SPARQL workers even where seccomp cannot cut them off the network."),
     "build_lock_timeout": (60.0, "Seconds a build waits for another build writing beside the same output."),
     "messages_dir": (None, "Folder with the project's message files (<lang>.toml), laid over the package's."),
+    "shacl_engine": (
+        DEFAULT_SHACL_ENGINE,
+        "SHACL engine of the data check: 'turbo' (pyshacl-turbo) or 'pyshacl' (the reference).",
+    ),
 }
 
 
@@ -180,6 +189,11 @@ def parse_table(
     messages_dir = table.get("messages_dir")
     if messages_dir is not None:
         messages_dir = _check_folder("messages_dir", messages_dir, problems)
+    engine = table.get("shacl_engine", KEYS["shacl_engine"][0])
+    if not isinstance(engine, str) or engine not in SHACL_ENGINES:
+        problems.append(
+            f"Config value 'shacl_engine': must be one of {', '.join(SHACL_ENGINES)}, got {engine!r}"
+        )
     lock_wait = _check_positive("build_lock_timeout", table.get("build_lock_timeout", 60.0), float, problems)
     if problems:
         raise ConfigError(problems, file=file)
@@ -210,6 +224,7 @@ def parse_table(
         max_nesting_depth=limits["max_nesting_depth"],
         messages_dir=folder,
         build_lock_timeout=lock_wait,
+        shacl_engine=str(engine),
         **serving,  # type: ignore[arg-type]
     )
 

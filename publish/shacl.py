@@ -1,9 +1,14 @@
-"""Run pySHACL and read its report: the one place both checks (validate.py, dcatap.py) share.
+"""Run a SHACL engine and read its report: the one place both checks (validate.py, dcatap.py) share.
 
-pySHACL wants rdflib graphs and answers with a results graph. This module copies our
-pyoxigraph triples into rdflib, runs pySHACL with fixed settings, reads each result into a
-:class:`Result` of plain values, writes RDF terms short for people (``skos:prefLabel``,
-``^dct:hasPart``), counts findings by severity and lays out the JSON both checks print.
+Two engines give the same report on our shapes (tests/test_shacl_engines.py compares them on
+the real data, the bad-data corpus and a generated 10k project): ``turbo``, pyshacl-turbo's Rust
+engine (the data check's default), and ``pyshacl``, pySHACL itself, the reference (and the
+catalogue check's engine: dcatap.py says why). Both answer with a results graph in rdflib.
+pySHACL wants the data as an rdflib graph, so our pyoxigraph triples are copied into one;
+pyshacl-turbo reads them as N-Triples text in its own parser. This module runs either with
+fixed settings, reads each result into a :class:`Result` of plain values,
+writes RDF terms short for people (``skos:prefLabel``, ``^dct:hasPart``), counts findings by
+severity and lays out the JSON both checks print.
 """
 
 from __future__ import annotations
@@ -21,10 +26,21 @@ from rdflib.query import Processor
 from rdflib.query import Result as QueryResult
 from rdflib.term import Identifier, Node
 
+from .config import SHACL_ENGINES
+from .errors import UsageError
+
 if TYPE_CHECKING:
     from rdflib.plugins.sparql.sparql import Query
 
 SEVERITIES = ("Violation", "Warning", "Info")
+
+
+class EngineRefused(Exception):  # noqa: N818 - reads as what happened
+    """The engine could not use the shapes (a SPARQL text it cannot parse, …); its words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +74,14 @@ def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
         # An ill-typed literal is the shapes' business (sh:datatype reports it), not a crash.
         warnings.simplefilter("ignore")
         for triple in triples:
-            graph.add((_term(triple.subject), _term(triple.predicate), _term(triple.object)))
+            graph.add(
+                (rdflib_term(triple.subject), rdflib_term(triple.predicate), rdflib_term(triple.object))
+            )
     return graph
 
 
-def _term(term: object) -> URIRef | BNode | Literal:
+def rdflib_term(term: object) -> URIRef | BNode | Literal:
+    """Return a pyoxigraph term as the rdflib term it is (a blank node keeps its label)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -130,6 +149,105 @@ class PreparedQueries(Graph):
             if len(self._prepared) < self._LIMIT:
                 self._prepared[key] = prepared
         return prepared
+
+
+def run(triples: Iterable[ox.Triple | ox.Quad], shapes: Graph, *, engine: str) -> Graph:
+    """Validate the triples against the shapes with one engine (``SHACL_ENGINES``); the report graph.
+
+    Our fixed settings: no inference, no imports, every result, warnings and infos allowed. An
+    engine that cannot use the shapes raises :class:`EngineRefused` with its message.
+    """
+    if engine not in SHACL_ENGINES:
+        known = ", ".join(SHACL_ENGINES)
+        raise UsageError(f"unknown SHACL engine {engine!r}; choose {known}", parameter="shacl_engine")
+    if engine == "turbo":
+        return run_turbo(triples, shapes)
+    from pyshacl.errors import ReportableRuntimeError  # costly import: only when validating
+
+    data = to_rdflib(triples)
+    try:
+        return run_shacl(data, shapes, check_shapes=False)
+    except ReportableRuntimeError as exc:
+        raise EngineRefused(str(exc.message)) from None
+    except Exception as exc:  # noqa: BLE001 - pySHACL raises what its parsers raise (pyparsing, …)
+        raise EngineRefused(f"{type(exc).__name__}: {exc}") from None
+
+
+def run_turbo(triples: Iterable[ox.Triple | ox.Quad], shapes: Graph) -> Graph:
+    """Run pyshacl-turbo with the settings of :func:`run_shacl`; the report graph.
+
+    The data goes in as N-Triples text written by pyoxigraph, read by pyshacl-turbo's own parser
+    (its ``Input`` record, which its ``validate`` accepts as data): no rdflib copy of the data.
+    Not a pyoxigraph Store, although pyshacl-turbo takes one: a Store keeps
+    ``"1"^^xsd:positiveInteger`` as ``"1"^^xsd:integer``, which sh:datatype would then refuse.
+    Blank nodes keep their labels (``preserve_ids``), so a result about one names the data's node.
+    """
+    from pyshacl_turbo import ReportableRuntimeError, ValidationFailure
+    from pyshacl_turbo import validate as turbo_validate
+    from pyshacl_turbo.rdf import Input
+
+    lines = ox.serialize((_triple(t) for t in triples), format=ox.RdfFormat.N_TRIPLES) or b""
+    data = Input(lines.decode("utf-8"), "nt", None, {}, preserve_ids=True)
+    try:
+        _, results, text = turbo_validate(
+            data,
+            shacl_graph=shapes,
+            ont_graph=None,
+            inference="none",
+            abort_on_first=False,
+            allow_infos=True,
+            allow_warnings=True,
+            meta_shacl=False,
+            advanced=False,
+            do_owl_imports=False,
+            js=False,
+        )
+    except (ReportableRuntimeError, ValidationFailure) as exc:
+        raise EngineRefused(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - its shape compiler raises ValueError for bad SPARQL
+        raise EngineRefused(f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(results, Graph):  # a failure it returns rather than raises
+        raise EngineRefused(str(text).removeprefix("Validation Failure - "))
+    return results
+
+
+def _triple(triple: ox.Triple | ox.Quad) -> ox.Triple:
+    return triple.triple if isinstance(triple, ox.Quad) else triple
+
+
+def check_shapes(shapes: Graph, *, engine: str) -> Graph | None:
+    """Check the shapes against SHACL-for-SHACL: None if they pass, else pySHACL's report.
+
+    With ``turbo``, pyshacl-turbo decides whether they pass, and pySHACL checks only shapes it
+    fails: SHACL-for-SHACL has no sh:message, so the report's words are each engine's own, and
+    people read pySHACL's ("Value is not Literal with datatype xsd:integer"). The verdict is
+    pySHACL's too, so a shape pyshacl-turbo alone refused would pass.
+    """
+    if engine == "turbo" and meta_conforms(shapes, engine="turbo"):
+        return None
+    from pyshacl.entrypoints import meta_validate  # costly import: only when needed
+
+    conforms, results, _ = meta_validate(shapes, inference="none", allow_warnings=True)
+    if conforms:
+        return None
+    assert isinstance(results, Graph)
+    return results
+
+
+def meta_conforms(shapes: Graph, *, engine: str) -> bool:
+    """Tell whether one engine finds the shapes valid against SHACL-for-SHACL (warnings allowed)."""
+    if engine == "turbo":
+        from pyshacl_turbo import meta_validate as turbo_meta_validate
+
+        # Untyped in pyshacl-turbo 0.6.5 (its validate is typed, through a decorator).
+        conforms, _, _ = turbo_meta_validate(  # type: ignore[no-untyped-call]
+            shapes, inference="none", allow_warnings=True
+        )
+    else:
+        from pyshacl.entrypoints import meta_validate
+
+        conforms, _, _ = meta_validate(shapes, inference="none", allow_warnings=True)
+    return bool(conforms)
 
 
 def run_shacl(data: Graph, shapes: Graph, *, check_shapes: bool, prepared: bool = True) -> Graph:

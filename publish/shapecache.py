@@ -4,8 +4,9 @@ Checking the shapes against SHACL-for-SHACL costs about a second and a half on e
 the answer only changes when the shapes do. After a run whose shapes passed, the project's
 ``.klyngedata-cache/shacl-for-shacl.json`` holds a fingerprint: the SHA-256 of the shapes graph
 exactly as it is checked (the canonical N-Quads of the loaded shapes, so relative IRIs resolved
-against base_iri count too) together with the versions of pySHACL and rdflib, which make the
-check. A later run with the same fingerprint skips the check.
+against base_iri count too) together with the engine that checked it and the versions of
+pyshacl-turbo, pySHACL and rdflib, which make the check (publish/shacl.py check_shapes). A later
+run with the same fingerprint skips the check.
 
 The file can only ever skip a check, never fail one, and on any doubt the check runs: a
 missing, unreadable, corrupt or foreign file (another format, other keys) is a miss, and a
@@ -21,9 +22,12 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
+from importlib.metadata import version
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from .config import SHACL_ENGINES
 
 FOLDER = ".klyngedata-cache"
 FILE = "shacl-for-shacl.json"
@@ -31,14 +35,10 @@ FORMAT = "klyngedata shacl-for-shacl 1"
 KEEP = 16  # fingerprints kept: a few recent versions of the shapes
 
 
-def fingerprint(shapes: Iterable[ox.Quad]) -> str:
-    """Return the SHA-256 of the shapes graph and the versions of the checking libraries."""
-    import pyshacl
-    import rdflib
-
-    digest = hashlib.sha256(
-        f"{FORMAT}\npyshacl {pyshacl.__version__}\nrdflib {rdflib.__version__}\n".encode()
-    )
+def fingerprint(shapes: Iterable[ox.Quad], *, engine: str) -> str:
+    """Return the SHA-256 of the shapes graph, the checking engine and the checking libraries' versions."""
+    libraries = "".join(f"{name} {version(name)}\n" for name in (*SHACL_ENGINES.values(), "rdflib"))
+    digest = hashlib.sha256(f"{FORMAT}\nengine {engine}\n{libraries}".encode())
     for line in sorted(f"{quad} .\n" for quad in shapes):
         digest.update(line.encode("utf-8"))
     return digest.hexdigest()

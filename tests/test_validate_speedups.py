@@ -40,11 +40,11 @@ BROKEN_SHAPE = (  # fails SHACL-for-SHACL: sh:minCount must be an integer
 _CHECKED: set[str] = set()  # shapes that passed SHACL-for-SHACL in this test session
 
 
-def _check_once(shapes: Graph, dataset: LoadedDataset) -> None:
+def _check_once(shapes: Graph, dataset: LoadedDataset, *, engine: str) -> None:
     """Check shapes against SHACL-for-SHACL once per session (prepared queries play no part there)."""
-    key = shapecache.fingerprint(dataset.quads("shapes"))
+    key = shapecache.fingerprint(dataset.quads("shapes"), engine=engine)
     if key not in _CHECKED:
-        check_shapes(shapes, dataset)
+        check_shapes(shapes, dataset, engine=engine)
         _CHECKED.add(key)
 
 
@@ -55,12 +55,11 @@ def reports(dataset: LoadedDataset, monkeypatch: pytest.MonkeyPatch) -> tuple[Re
     """
     monkeypatch.setattr(validate_module, "check_shapes", _check_once)
     answers: list[Report | str] = []
+    run_shacl = shacl.run_shacl
     for prepared in (True, False):
-        monkeypatch.setattr(
-            validate_module, "run_shacl", functools.partial(shacl.run_shacl, prepared=prepared)
-        )
+        monkeypatch.setattr(shacl, "run_shacl", functools.partial(run_shacl, prepared=prepared))
         try:
-            answers.append(validate(dataset, project_dir=None))
+            answers.append(validate(dataset, project_dir=None, engine="pyshacl"))
         except ValidationFailed as exc:
             answers.append(str(exc))
     return answers[0], answers[1]
@@ -190,9 +189,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the runs of the SHACL-for-SHACL check."""
     calls: list[int] = []
 
-    def counting(shapes: Graph, dataset: LoadedDataset) -> None:
+    def counting(shapes: Graph, dataset: LoadedDataset, *, engine: str) -> None:
         calls.append(1)
-        check_shapes(shapes, dataset)
+        check_shapes(shapes, dataset, engine=engine)
 
     monkeypatch.setattr(validate_module, "check_shapes", counting)
     return calls
@@ -249,15 +248,18 @@ def test_a_corrupt_or_foreign_cache_never_lets_bad_shapes_pass(
     assert counted == [1]
 
 
-def test_the_fingerprint_is_of_the_checked_graph_and_the_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("library", ["pyshacl-turbo", "pyshacl", "rdflib"])
+def test_the_fingerprint_is_of_the_checked_graph_the_engine_and_the_versions(
+    library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dataset = load(load_config(ROOT))
-    key = shapecache.fingerprint(dataset.quads("shapes"))
-    assert key == shapecache.fingerprint(reversed(dataset.quads("shapes")))  # order does not matter
-    assert key != shapecache.fingerprint(dataset.quads("shapes")[1:])
-    import pyshacl
-
-    monkeypatch.setattr(pyshacl, "__version__", "0.0.0")
-    assert key != shapecache.fingerprint(dataset.quads("shapes"))
+    key = shapecache.fingerprint(dataset.quads("shapes"), engine="turbo")
+    assert key == shapecache.fingerprint(reversed(dataset.quads("shapes")), engine="turbo")  # any order
+    assert key != shapecache.fingerprint(dataset.quads("shapes")[1:], engine="turbo")
+    assert key != shapecache.fingerprint(dataset.quads("shapes"), engine="pyshacl")
+    installed = shapecache.version
+    monkeypatch.setattr(shapecache, "version", lambda name: "0.0.0" if name == library else installed(name))
+    assert key != shapecache.fingerprint(dataset.quads("shapes"), engine="turbo")
 
 
 def test_a_failed_run_records_nothing_and_a_read_only_project_just_has_no_cache(tmp_path: Path) -> None:
