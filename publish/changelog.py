@@ -47,8 +47,9 @@ def history_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
         artifacts += changes_artifacts(site, release, diff)
     artifacts.append(feed_artifact(site, history))
     current = snapshot(WORKING, dataset.quads(*PARTS), uris)
+    by_version = {release.version: release for release in stored}
     for thing in gone.find(uris, [(release, diff.new) for release, diff in history], current):
-        artifacts += gone_artifacts(site, thing)
+        artifacts += gone_artifacts(site, thing, by_version[thing.last])
     return artifacts
 
 
@@ -151,34 +152,42 @@ def feed_artifact(site: Site, history: Sequence[tuple[Release, Diff]]) -> Artifa
     return Artifact(uris.feed_path, ATOM.media_type, body.encode("utf-8"))
 
 
-def gone_artifacts(site: Site, thing: gone.Gone) -> list[Artifact]:
-    """Return what a gone thing's IRI answers with 410: its RDF forms and a page per language."""
+def gone_artifacts(site: Site, thing: gone.Gone, last: Release) -> list[Artifact]:
+    """Return what a gone thing's IRI answers with 410: its RDF forms and a page per language.
+
+    The pages are written under gone/ but served at the thing's own address, so their links are
+    made from there.
+    """
     uris = site.uris
     stem = uris.gone_stem(thing.iri)
+    own = uris.document_stem(thing.iri)
     artifacts = _rdf_forms(stem, thing.triples(uris), uris, {})
+    frozen = TURTLE.path(str(own))
     for lang in uris.languages:
-        view = site.view(str(stem), lang)
+        view = site.view(str(own), lang)
         words = view.text["changes"]
         label = _label(thing, lang)
         removed = str(words["working"]) if thing.removed == WORKING else thing.removed
         intro = str(words["gone_intro"]).format(iri=thing.iri, removed=removed, last=thing.last)
-        links = [(f"{words['gone_last']} ({thing.last})", view.site_href(stem.with_name(f"{stem.name}.ttl")))]
+        links = []
+        if frozen in last.files:
+            copy = releases.site_path(thing.last, frozen)
+            links.append((f"{words['gone_last']} ({thing.last})", view.site_href(copy)))
         for version in dict.fromkeys((thing.last, thing.removed)):
             if version != WORKING:
                 title = str(words["title"]).format(version=version)
                 links.append((title, view.page_href(str(uris.changes_stem(version)))))
-        artifacts.append(
-            site.page(
-                "gone.html.j2",
-                str(stem),
-                lang,
-                rdf=str(stem),
-                permalink=thing.iri,
-                jsonld=schemaorg.web_page(view, f"{words['gone_title']}: {label}", intro, thing.iri),
-                successors=[view.link(s) for s in thing.successors],
-                links=links,
-            )
+        page = site.page(
+            "gone.html.j2",
+            str(own),
+            lang,
+            rdf=str(own),
+            permalink=thing.iri,
+            jsonld=schemaorg.web_page(view, f"{words['gone_title']}: {label}", intro, thing.iri),
+            successors=[view.link(s) for s in thing.successors],
+            links=links,
         )
+        artifacts.append(Artifact(uris.page_path(stem, lang), page.media_type, page.body))
     return artifacts
 
 
