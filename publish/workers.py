@@ -2,7 +2,9 @@
 
 pyoxigraph cannot cancel a running query, so each query runs in a worker process that holds
 its own copy of the store; a query that overruns its limit has its worker killed and replaced.
-The event loop never blocks: it waits on the worker's pipe with ``add_reader``.
+The event loop never blocks on a worker: each has a pipe for jobs and one for answers, and the
+loop reads the answers pipe (non-blocking, registered once per worker) as bytes arrive. Idle
+workers and waiting queries meet without locks or extra tasks (the loop is one thread).
 
 Each worker shuts itself off from the network (seccomp) and caps its heap once it has loaded
 the dump (publish/sandbox.py). Besides the ``size`` workers the pool keeps one reserve worker
@@ -15,11 +17,15 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
 import signal
+import struct
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -89,7 +95,7 @@ class NotAcceptableError(QueryError):
         self.form = form
 
 
-def _serve(connection: Connection, site: str, base: str, limits: WorkerLimits) -> None:
+def _serve(jobs: Connection, answers: Connection, site: str, base: str, limits: WorkerLimits) -> None:
     """Worker main loop: load the dump once, shut off the network, then answer jobs until EOF."""
     from .results import serialise
     from .sandbox import SandboxError, deny_network, limit_memory
@@ -103,13 +109,13 @@ def _serve(connection: Connection, site: str, base: str, limits: WorkerLimits) -
         deny_network()
     except SandboxError as exc:
         if limits.sandbox:
-            connection.send(f"{exc.message}; set allow_unsandboxed = true to run without it")
+            _say(answers, f"{exc.message}; set allow_unsandboxed = true to run without it")
             return
     limit_memory(limits.memory_mb)
-    connection.send(_READY)
+    _say(answers, _READY)
     while True:
         try:
-            job: Job = connection.recv()
+            job: Job = jobs.recv()
         except EOFError:
             return
         try:
@@ -132,15 +138,22 @@ def _serve(connection: Connection, site: str, base: str, limits: WorkerLimits) -
             graph = result.form in ("CONSTRUCT", "DESCRIBE")
             fmt = job.graph_format if graph else job.result_format
             if not fmt:  # the server resolved the request for both kinds of answer; none fits
-                connection.send(Refused(result.form))
+                _say(answers, Refused(result.form))
                 continue
             body, media_type = serialise(result, fmt, prefixes=prefixes)
-            connection.send(Answer(body, media_type, result.truncated, result.form))
+            _say(answers, Answer(body, media_type, result.truncated, result.form))
         except QueryError as exc:
-            connection.send(exc.message)
+            _say(answers, exc.message)
+
+
+def _say(answers: Connection, message: object) -> None:
+    """Send one message to the pool (plain pickle: a fresh ForkingPickler per message costs more)."""
+    answers.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
 
 class _Worker:
+    """A worker process, its jobs pipe (blocking writes) and its answers as they arrive."""
+
     def __init__(
         self,
         context: multiprocessing.context.SpawnContext,
@@ -151,17 +164,84 @@ class _Worker:
         reserve: bool,
     ) -> None:
         self.reserve = reserve
-        self.connection, child = context.Pipe()
+        jobs_end, self.jobs = context.Pipe(duplex=False)
+        self.answers, answers_end = context.Pipe(duplex=False)
         self.process: BaseProcess = context.Process(
-            target=_serve, args=(child, str(site), base, limits), daemon=True, name="klyngedata-sparql"
+            target=_serve,
+            args=(jobs_end, answers_end, str(site), base, limits),
+            daemon=True,
+            name="klyngedata-sparql",
         )
         self.process.start()
-        child.close()
+        jobs_end.close()
+        answers_end.close()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._buffer = bytearray()
+        self._arrived: deque[object] = deque()
+        self._waiting: asyncio.Future[object] | None = None
+        self._ended = False
+
+    def listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Read this worker's answers from now on, as the loop sees bytes on its pipe."""
+        self._loop = loop
+        os.set_blocking(self.answers.fileno(), False)
+        loop.add_reader(self.answers.fileno(), self._readable)
+
+    def send(self, job: Job) -> None:
+        self.jobs.send_bytes(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+
+    async def receive(self, timeout: float) -> object:
+        """Return the worker's next message; TimeoutError after ``timeout`` s, EOFError if it ended."""
+        if not self._arrived and not self._ended:
+            assert self._loop is not None and self._waiting is None
+            self._waiting = waiting = self._loop.create_future()
+            expiry = self._loop.call_later(max(timeout, 0.001), _expire, waiting)
+            try:
+                await waiting
+            finally:
+                expiry.cancel()
+                self._waiting = None
+        if self._arrived:
+            return self._arrived.popleft()
+        raise EOFError
+
+    def _readable(self) -> None:
+        try:
+            chunk = os.read(self.answers.fileno(), 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._ended = True
+            self._forget()
+        self._buffer += chunk
+        while len(self._buffer) >= 4:
+            (size,) = _SIZE.unpack_from(self._buffer)
+            start = 4
+            if size == -1:  # multiprocessing's header for a message of 2 GiB or more
+                if len(self._buffer) < 12:
+                    break
+                (size,) = _LARGE_SIZE.unpack_from(self._buffer, 4)
+                start = 12
+            if len(self._buffer) < start + size:
+                break
+            self._arrived.append(pickle.loads(self._buffer[start : start + size]))
+            del self._buffer[: start + size]
+        if (self._arrived or self._ended) and self._waiting is not None and not self._waiting.done():
+            self._waiting.set_result(None)
+
+    def _forget(self) -> None:
+        if self._loop is not None:
+            self._loop.remove_reader(self.answers.fileno())
+            self._loop = None
 
     def stop(self) -> None:
+        self._forget()
         self.process.kill()
         self.process.join(timeout=5)
-        self.connection.close()
+        self.jobs.close()
+        self.answers.close()
 
     def failure(self, limits: WorkerLimits) -> str:
         """Say why this worker ended without an answer, from its exit code."""
@@ -175,9 +255,13 @@ class _Worker:
         return "the query stopped its worker unexpectedly and was not answered; try again"
 
 
-def _settle(future: asyncio.Future[None]) -> None:
+_SIZE = struct.Struct("!i")  # multiprocessing.Connection's message header
+_LARGE_SIZE = struct.Struct("!Q")
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
     if not future.done():
-        future.set_result(None)
+        future.set_exception(TimeoutError())
 
 
 class BusyError(QueryTimeoutError):
@@ -205,8 +289,8 @@ class QueryPool:
         self._limits = limits or WorkerLimits()
         self._reserve_timeout = reserve_timeout
         self._context = multiprocessing.get_context("spawn")
-        self._changed: asyncio.Condition | None = None
         self._idle: list[_Worker] = []
+        self._waiters: deque[asyncio.Future[_Worker]] = deque()
         self._size = size
         self._workers: list[_Worker] = []
         self._starting: set[asyncio.Task[None]] = set()
@@ -215,7 +299,6 @@ class QueryPool:
 
     async def start(self) -> None:
         """Start the workers and the reserve, and wait until each has loaded the dump."""
-        self._changed = asyncio.Condition()
         self._closed = False
         for number in range(self._size + (1 if self._reserve_timeout > 0 else 0)):
             self._add(reserve=number == self._size)
@@ -242,8 +325,8 @@ class QueryPool:
         if worker.reserve:
             left = min(left, self._reserve_timeout)
         try:
-            worker.connection.send(job)
-            reply = await _receive(worker.connection, left)
+            worker.send(job)
+            reply = await worker.receive(left)
         except (TimeoutError, EOFError, OSError, asyncio.CancelledError) as exc:
             message = (
                 "" if isinstance(exc, TimeoutError | asyncio.CancelledError) else worker.failure(self._limits)
@@ -254,7 +337,7 @@ class QueryPool:
             if isinstance(exc, TimeoutError):
                 raise QueryTimeoutError(self._timeout_message(worker, timeout)) from None
             raise QueryError(message) from None
-        await self._release(worker)
+        self._release(worker)
         if isinstance(reply, str):
             raise QueryError(reply)
         if isinstance(reply, Refused):
@@ -275,23 +358,33 @@ class QueryPool:
 
     async def _acquire(self, timeout: float) -> _Worker:
         """Take an idle regular worker, else the idle reserve, else wait (at most ``timeout``)."""
-        assert self._changed is not None, "QueryPool.start() was not awaited"
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._idle)), timeout)
-            except TimeoutError:
-                raise BusyError(
-                    f"every query worker stayed busy for {timeout:g} s; try again later"
-                ) from None
+        if self._idle:
             worker = min(self._idle, key=lambda w: w.reserve)
             self._idle.remove(worker)
             return worker
+        loop = asyncio.get_running_loop()
+        waiting: asyncio.Future[_Worker] = loop.create_future()
+        self._waiters.append(waiting)
+        expiry = loop.call_later(timeout, _expire, waiting)
+        try:
+            return await waiting
+        except TimeoutError:
+            raise BusyError(f"every query worker stayed busy for {timeout:g} s; try again later") from None
+        except asyncio.CancelledError:
+            if waiting.done() and not waiting.cancelled() and waiting.exception() is None:
+                self._release(waiting.result())  # handed over just as the request went away
+            raise
+        finally:
+            expiry.cancel()
 
-    async def _release(self, worker: _Worker) -> None:
-        assert self._changed is not None
-        async with self._changed:
-            self._idle.append(worker)
-            self._changed.notify()
+    def _release(self, worker: _Worker) -> None:
+        """Hand a free worker to the longest-waiting query, or keep it idle."""
+        while self._waiters:
+            waiting = self._waiters.popleft()
+            if not waiting.done():
+                waiting.set_result(worker)
+                return
+        self._idle.append(worker)
 
     async def _replace(self, worker: _Worker) -> None:
         worker.stop()
@@ -302,6 +395,7 @@ class QueryPool:
 
     def _add(self, *, reserve: bool) -> None:
         fresh = _Worker(self._context, self._site, self._base, self._limits, reserve=reserve)
+        fresh.listen(asyncio.get_running_loop())
         self._workers.append(fresh)
         task = asyncio.get_running_loop().create_task(self._welcome(fresh))
         self._starting.add(task)
@@ -310,30 +404,13 @@ class QueryPool:
     async def _welcome(self, worker: _Worker) -> None:
         """Wait for a new worker's first word: ready, or why it cannot run queries."""
         try:
-            word = await _receive(worker.connection, _START_TIMEOUT)
+            word = await worker.receive(_START_TIMEOUT)
         except (TimeoutError, EOFError, OSError):
             word = worker.failure(self._limits)
         if word != _READY:
             self._broken = str(word)
             return
-        assert self._changed is not None
-        async with self._changed:
-            self._idle.append(worker)
-            self._changed.notify()
-
-
-async def _receive(connection: Connection, timeout: float) -> object:
-    """Wait (without blocking the loop) at most ``timeout`` s for a message on a worker's pipe."""
-    loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] = loop.create_future()
-    loop.add_reader(connection.fileno(), _settle, ready)
-    try:
-        await asyncio.wait_for(asyncio.shield(ready), max(timeout, 0.001))
-    finally:
-        loop.remove_reader(connection.fileno())
-    # uvloop's add_reader makes the pipe non-blocking; a large answer needs blocking reads.
-    os.set_blocking(connection.fileno(), True)
-    return connection.recv()
+        self._release(worker)
 
 
 def limits_of(config: Config) -> WorkerLimits:

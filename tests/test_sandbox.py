@@ -29,7 +29,7 @@ from publish.workers import Job, QueryPool, WorkerLimits, answer_one
 CHILD = r"""
 import errno, json, socket, sys
 import pyoxigraph as ox
-from publish import sparql
+from publish import guard, sparql
 from publish.errors import QueryError
 from publish.guard import QueryPlan
 from publish.sandbox import deny_network
@@ -52,7 +52,7 @@ try:
 except OSError as exc:
     found["engine"] = type(exc).__name__
 # the guard bypassed: run_query as a worker runs it, with a guard that lets everything through
-sparql.check_query = lambda text, **_: QueryPlan(text, "SELECT", (), ())
+guard.check_query = lambda text, **_: QueryPlan(text, "SELECT", (), ())  # run_query imports it late
 try:
     sparql.run_query(ox.Store(), service, base="urn:x:", max_rows=10, allowed_graphs=frozenset())
     found["run_query"] = "answered"
