@@ -122,3 +122,35 @@ def test_an_unknown_version_is_a_usage_error_naming_it(
     unknown = old if named == "OLD" else new
     assert f"{named}: no release '{unknown}'; give one of: 2020.12, 2022.04, working" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+REAL = {
+    ("2020.03", "2020.10"): [
+        "- Maritime & Logistics Innovation Denmark: designated for Maritime industries and logistics from "
+        "2020-10-02",
+        "- Maritime & Logistics Innovation Denmark: added",
+        "- Article on transportnyhederne.dk of 2 October 2020 on MARLOG as the designated cluster "
+        "organisation: added",
+    ],
+    ("2020.12", "2022.04"): [
+        "- Maritime & Logistics Innovation Denmark: designation for Maritime industries and logistics "
+        "ended 2022",
+        "- Designation of Maritime & Logistics Innovation Denmark for maritime industries and logistics: "
+        "source Article on transportnyhederne.dk of 20 April 2022 on MARLOG's bankruptcy added",
+        "- Maritime & Logistics Innovation Denmark: source Article on transportnyhederne.dk of 20 April 2022 "
+        "on MARLOG's bankruptcy added",
+        "- Article on transportnyhederne.dk of 20 April 2022 on MARLOG's bankruptcy: added",
+    ],
+}
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(REAL))
+def test_the_real_releases_differ_by_what_the_sources_report(
+    cli: Callable[..., Any], project: Path, old: str, new: str
+) -> None:
+    """MARLOG reported designated on 2 October 2020; its bankruptcy reported on 20 April 2022."""
+    result = run(cli, project, old, new)
+    assert result.exit_code == 0, result.stderr
+    sentences = [line for line in result.stdout.splitlines() if line.startswith("- ")]
+    assert sentences == REAL[old, new]
+    assert "graph/ontology" not in result.stdout and "graph/shapes" not in result.stdout

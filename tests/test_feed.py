@@ -57,11 +57,13 @@ def _changes(built_site: Path, name: str) -> list[str]:
     [
         (
             "2022.04.en.html",
-            "Maritime & Logistics Innovation Denmark: designation for Maritime industries and logistics ended 2022",
+            "Maritime & Logistics Innovation Denmark: designation for Maritime industries and logistics "
+            "ended 2022",
         ),
         (
             "2022.04.html",
-            "Maritime & Logistics Innovation Denmark: udpegningen for Maritime erhverv og logistik ophørte 2022",
+            "Maritime & Logistics Innovation Denmark: udpegningen for Maritime erhverv og logistik "
+            "ophørte 2022",
         ),
         (
             "2020.10.en.html",

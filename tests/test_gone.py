@@ -127,7 +127,8 @@ def nginx(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]
         f"    {k}_temp_path {folder / k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     (folder / "nginx.conf").write_text(
-        f"daemon off;\nmaster_process off;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} warn;\n"
+        f"daemon off;\nmaster_process off;\npid {folder / 'nginx.pid'};\n"
+        f"error_log {folder / 'error.log'} warn;\n"
         f"events {{ worker_connections 64; }}\nhttp {{\n    access_log off;\n{temp}"
         f"    include {site / 'nginx-maps.conf'};\n    server {{\n        listen 127.0.0.1:{port};\n"
         f"        root {site};\n        include {site / 'nginx.conf'};\n    }}\n}}\n",
