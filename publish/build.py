@@ -63,12 +63,24 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
     """Validate the project and publish it to ``config.output``; raise if it does not conform."""
     _check_replaceable(config.output)  # fail fast, before the costly validation
     dataset = load(config)
-    report = validate(dataset, lang=lang, messages=config.messages, project_dir=config.project_dir)
+    report = validate_project(dataset, config, lang=lang)
     if not report.conforms:
         raise ValidationFailed(
             format_text(report, lang=lang, messages=config.messages)
             + f"Nothing was published; {config.output} is unchanged. Fix the violations and build again."
         )
+    return build_validated(config, dataset, report, lang=lang)
+
+
+def validate_project(dataset: LoadedDataset, config: Config, *, lang: str = "en") -> Report:
+    """Validate a loaded project as a build does; the report's words in ``lang``."""
+    return validate(dataset, lang=lang, messages=config.messages, project_dir=config.project_dir)
+
+
+def build_validated(
+    config: Config, dataset: LoadedDataset, report: Report, *, lang: str = "en"
+) -> BuildResult:
+    """Publish a loaded project whose data conforms (``report``) to ``config.output``."""
     record = incremental.manifest_path(config.project_dir, config.output)
     previous = incremental.read_manifest(record) if (config.output / MARKER).is_file() else Manifest("")
     reuse = Reuse(previous, config.output, _context(dataset, config))

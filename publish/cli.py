@@ -269,6 +269,12 @@ def diff(project: Path, old: str, new: str, lang: str, fmt: str) -> None:
 @click.option("--get", "get_path", metavar="PATH", help="Answer one GET in-process, print it, and exit.")
 @click.option("--accept", default="*/*", show_default=True, help="Accept header for --get.")
 @click.option("--accept-language", help="Accept-Language for --get (default: none, the primary language).")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Rebuild when ontology/, data/ or shapes/ change and serve each new site at once; while the "
+    "data does not conform, show the report here and on the pages (the last good site stays served).",
+)
 def serve(
     project: Path,
     host: str,
@@ -277,6 +283,7 @@ def serve(
     get_path: str | None,
     accept: str,
     accept_language: str | None,
+    watch: bool,
 ) -> None:
     """Serve the built site, content negotiation and the SPARQL endpoint (/sparql)."""
     import asyncio
@@ -290,10 +297,18 @@ def serve(
 
     config = load_config(project)
     root = site or config.output
+    watcher = None
+    if watch:
+        from .watch import Watcher
+
+        if site is not None or get_path is not None:
+            raise UsageError("--watch serves the project's own output: use it without --site and --get")
+        watcher = Watcher(config, lang="en", echo=lambda text: click.echo(text, err=True))
+        watcher.rebuild()  # the sources as they are now; if they fail, the last site with a banner
     if not dump.path_in(root).is_file():
         raise UsageError(f"{root}: no built site here; run `klyngedata build` first")
     require_sandbox(config)
-    app = create_app(config, root)
+    app = create_app(config, root, live=watcher.live if watcher else None)
     if get_path is not None:
         headers = {"accept": accept}
         if accept_language is not None:
@@ -309,7 +324,13 @@ def serve(
     import uvicorn
 
     click.echo(f"Serving {root} at http://{host}:{port}/ (SPARQL at /sparql); Ctrl-C stops.", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=protocol(config))
+    if watcher is not None:
+        watcher.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=protocol(config))
+    finally:
+        if watcher is not None:
+            watcher.close()
 
 
 @main.command()

@@ -8,6 +8,7 @@ outside the dataset), and bounded in time and rows by worker processes.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -31,6 +32,7 @@ from .config import Config
 from .errors import QueryError
 from .formats import Format, by_name, choose_language, media_type_of, negotiate, resource_formats
 from .guard import check_size
+from .preview import Banner, Live
 from .serving import RequestLimits
 from .uris import is_immutable
 from .workers import Answer, Job, NotAcceptableError, QueryPool, QueryTimeoutError, limits_of
@@ -84,6 +86,11 @@ class Site:
                 self.cached_bytes -= self._cost(old_path, old)
         return found
 
+    def clear(self) -> None:
+        """Forget every cached file (a new site was swapped in: ``serve --watch``)."""
+        self._cache.clear()
+        self.cached_bytes = 0
+
     def _cost(self, relative: str, found: SiteFile | None) -> int:
         return len(relative) + self._OVERHEAD + (len(found.body) if found is not None else 0)
 
@@ -125,6 +132,11 @@ class AnswerCache:
         if answer is not None:
             self._answers.move_to_end(job)
         return answer
+
+    def clear(self) -> None:
+        """Forget every answer (a new site was swapped in: ``serve --watch``)."""
+        self._answers.clear()
+        self.cached_bytes = 0
 
     def put(self, job: Job, answer: Answer) -> None:
         """Remember an answer, dropping the least recently used beyond the bounds."""
@@ -194,28 +206,51 @@ class CachedAnswers:
         return answer.body, [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs.items()]
 
 
-def create_app(config: Config, site: Path, *, workers: int | None = None) -> Starlette:
-    """Build the ASGI app serving ``site`` for ``config``."""
+def create_app(
+    config: Config, site: Path, *, workers: int | None = None, live: Live | None = None
+) -> Starlette:
+    """Build the ASGI app serving ``site`` for ``config``.
+
+    With ``live`` (``serve --watch``), the app shows its problem as a banner on every page and
+    serves each new site swapped in at ``site`` (see :mod:`publish.preview`).
+    """
     files = Site(site, budget=config.page_cache_bytes)
-    pool = QueryPool(
-        site,
-        config.base_iri,
-        size=workers or config.sparql_workers,
-        limits=limits_of(config),
-        reserve_timeout=config.sparql_reserve_timeout,
-    )
+
+    def new_pool() -> QueryPool:
+        return QueryPool(
+            site,
+            config.base_iri,
+            size=workers or config.sparql_workers,
+            limits=limits_of(config),
+            reserve_timeout=config.sparql_reserve_timeout,
+        )
+
+    pools = [new_pool()]  # the one in service; replaced when a new site is swapped in
     cache = AnswerCache(config.query_cache, budget=config.query_cache_bytes)
+
+    async def renew() -> None:
+        """Serve the site now at ``site``: workers on its dump, no file or answer of the old one."""
+        fresh = new_pool()
+        await fresh.start()
+        old, pools[0] = pools[0], fresh
+        files.clear()
+        cache.clear()
+        await old.close()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await pool.start()
+        await pools[0].start()
+        if live is not None:
+            live.loop, live.renew = asyncio.get_running_loop(), renew
         try:
             yield
         finally:
-            await pool.close()
+            if live is not None:
+                live.loop = None
+            await pools[0].close()
 
     async def sparql(request: Request) -> Response:
-        return await _sparql(request, pool, cache, config, files)
+        return await _sparql(request, pools[0], cache, config, files)
 
     async def page(request: Request) -> Response:
         return _page(request, files, config)
@@ -228,6 +263,7 @@ def create_app(config: Config, site: Path, *, workers: int | None = None) -> Sta
         Middleware(RequestLimits, max_body=config.max_request_body, max_url=config.max_url_length),
         Middleware(CachedAnswers, cache=cache, config=config),
         Middleware(GZipMiddleware, minimum_size=_GZIP_MINIMUM),
+        *([Middleware(Banner, live=live)] if live is not None else []),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 

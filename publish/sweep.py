@@ -9,8 +9,8 @@ Only the standard library: the process starts in a few milliseconds.
 
 from __future__ import annotations
 
+import os
 import shutil
-import subprocess
 import sys
 from contextlib import suppress
 from pathlib import Path
@@ -34,27 +34,28 @@ def remove_built(folder: Path) -> None:
         folder.rmdir()
 
 
-# The sweepers started and not yet seen to end: held so that none is dropped while it runs
-# (Popen warns then), and reaped by the next call (a serving process rebuilds many times).
-_RUNNING: list[subprocess.Popen[bytes]] = []
+# The sweepers started and not yet reaped (a serving process rebuilds many times; each call
+# reaps those that ended). No subprocess.Popen: it would warn when dropped while running.
+_RUNNING: list[int] = []
 
 
 def in_background(folder: Path) -> None:
     """Remove a retired site folder in a detached process (here, if none can be started)."""
-    _RUNNING[:] = [process for process in _RUNNING if process.poll() is None]
+    for pid in list(_RUNNING):
+        try:
+            ended = os.waitpid(pid, os.WNOHANG)[0] == pid
+        except ChildProcessError:
+            ended = True
+        if ended:
+            _RUNNING.remove(pid)
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    command = [sys.executable, "-m", "publish.sweep", str(folder)]
     try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "publish.sweep", str(folder)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            close_fds=True,
-        )
+        pid = os.posix_spawn(sys.executable, command, dict(os.environ), file_actions=quiet, setsid=True)
     except OSError:
         remove_built(folder)
         return
-    _RUNNING.append(process)
+    _RUNNING.append(pid)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,10 @@ def test_killed_builds_leave_a_whole_site(
     _label(project, '"CLEAN (A)"@en .')
     _build_to_end(project)
     assert hashes(project / "site") == site_a
+    # The site it replaced is removed in the background (publish.sweep): wait for that.
+    deadline = time.monotonic() + 60
+    while leftovers(project / "site") and time.monotonic() < deadline:
+        time.sleep(0.1)
     # Beside the site: only the stranger's look-alike is left of everything named like staging.
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".site.")) == [stranger.name]
     assert stranger.is_dir() and (stranger / "notes.txt").is_file()

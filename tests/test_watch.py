@@ -1,0 +1,151 @@
+"""`klyngedata serve --watch` (issue 11): a saved edit is served as soon as it is built; data
+that does not conform leaves the last good site served, with the report as a banner on its pages
+and in the terminal, until the data is fixed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import html5lib
+import pytest
+from conftest import ROOT, free_port, make_tiny, stop
+
+SUBJECT = "organisation:uddannelses-og-forskningsministeren a org:Post"
+IRI = "https://w3id.org/klyngedata/id/organisation/uddannelses-og-forskningsministeren"
+PAGE = "/id/organisation/uddannelses-og-forskningsministeren"
+LABEL = '"Uddannelses- og forskningsministeren"@da'
+WAIT = 180.0  # generous: a rebuild takes seconds, more on a busy machine
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except OSError:
+        return 0, b""
+
+
+def _until(what: str, check: Callable[[], Any]) -> Any:
+    """Poll ``check`` until it returns something true; fail naming ``what`` after WAIT seconds."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"not seen within {WAIT:g} s: {what}")
+
+
+def _page(server: str, suffix: str) -> Any:
+    status, body = _get(f"{server}{PAGE}{suffix}")
+    assert status == 200, status
+    return html5lib.parse(body, namespaceHTMLElements=False)
+
+
+def _title(document: Any) -> str:
+    return "".join(document.find(".//h1").itertext()).strip()
+
+
+def _banner(document: Any) -> Any:
+    return document.find(".//div[@id='preview-problem']")
+
+
+def _sparql_labels(server: str) -> set[str]:
+    query = f"SELECT ?l WHERE {{ <{IRI}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}"
+    status, body = _get(f"{server}/sparql?" + urllib.parse.urlencode({"query": query, "format": "json"}))
+    if status != 200:
+        return set()
+    return {row["l"]["value"] for row in json.loads(body)["results"]["bindings"]}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    """A copy of the tiny project served with --watch; its server URL, project and stderr file."""
+    project = make_tiny(tmp_path / "project")
+    port = free_port()
+    err = tmp_path / "stderr.txt"
+    command = [str(Path(sys.executable).parent / "klyngedata"), "serve", "--watch", "--project", str(project)]
+    with err.open("wb") as sink:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=sink, env=dict(os.environ)
+        )
+        try:
+            server = f"http://127.0.0.1:{port}"
+            _until("the server's first answer", lambda: _get(server + PAGE + ".html")[0] == 200)
+            yield server, project, err
+        finally:
+            stop(process)
+
+
+def test_an_edit_is_served_and_a_failure_shows_on_the_last_good_site(watched: tuple[str, Path, Path]) -> None:
+    server, project, err = watched
+    data = project / "data" / "tiny.ttl"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if text.startswith(SUBJECT))
+    words = {
+        lang: tomllib.loads((ROOT / "publish" / "messages" / f"{lang}.toml").read_text(encoding="utf-8"))
+        for lang in ("da", "en")
+    }
+    assert _title(_page(server, ".html")) == "Uddannelses- og forskningsministeren"
+
+    # A label edit: the page and the query workers serve it once the new site is swapped in.
+    _edit(data, LABEL, '"Ministeren for uddannelse"@da')
+    _until("the new label on the page", lambda: _title(_page(server, ".html")) == "Ministeren for uddannelse")
+    _until("the new label in SPARQL answers", lambda: "Ministeren for uddannelse" in _sparql_labels(server))
+    assert _banner(_page(server, ".html")) is None
+
+    # Two Danish labels break a shape: the last good site stays, with the report over it.
+    _edit(data, '"Ministeren for uddannelse"@da', '"Ministeren for uddannelse"@da, "Ministeren"@da')
+    banner = _until("the banner", lambda: _banner(_page(server, ".html")))
+    document = _page(server, ".html")
+    assert _title(document) == "Ministeren for uddannelse"  # the previous site, underneath
+    for lang, suffix in (("da", ".html"), ("en", ".en.html")):
+        banner = _banner(_page(server, suffix))
+        text = "".join(banner.itertext())
+        assert banner.get("lang") == lang
+        assert f"{words[lang]['validate']['defined_at']}: data/tiny.ttl:{line}" in text, text
+        assert words[lang]["preview"]["heading"] in text
+        assert "skos:prefLabel" in text
+    status, _ = _get(f"{server}/dataset.nq.gz")
+    assert status == 200  # documents are served as they are
+
+    # Fixed: the banner goes and the fixed data is served.
+    _edit(data, '"Ministeren for uddannelse"@da, "Ministeren"@da', '"Ministeren"@da')
+    _until("the fixed label", lambda: _title(_page(server, ".html")) == "Ministeren")
+    assert _banner(_page(server, ".html")) is None and _banner(_page(server, ".en.html")) is None
+
+    terminal = err.read_text(encoding="utf-8")
+    assert f"data/tiny.ttl:{line}" in terminal
+    assert "still serving the previous site" in terminal
+    assert "Traceback" not in terminal
+
+
+def test_broken_turtle_is_reported_and_the_server_keeps_serving(watched: tuple[str, Path, Path]) -> None:
+    server, project, err = watched
+    data = project / "data" / "tiny.ttl"
+    _edit(data, LABEL, '"Uddannelses- og forskningsministeren@da')  # an unclosed string
+    banner = _until("the banner", lambda: _banner(_page(server, ".html")))
+    assert "data/tiny.ttl" in "".join(banner.itertext())
+    assert _title(_page(server, ".html")) == "Uddannelses- og forskningsministeren"
+    _edit(data, '"Uddannelses- og forskningsministeren@da', LABEL)
+    _until("the banner gone", lambda: _banner(_page(server, ".html")) is None)
+    assert "Traceback" not in err.read_text(encoding="utf-8")
