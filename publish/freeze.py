@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
 
-from . import formats
+from . import formats, wellformed
 from .asof import as_of as data_as_of
 from .build import plan
 from .config import Config
@@ -89,15 +89,7 @@ def freeze(
             "catalogue's version notes)",
             parameter="notes",
         )
-    dataset = load(config)
-    report = validate(dataset, lang=lang, messages=config.messages, project_dir=config.project_dir)
-    if not report.conforms:
-        raise ValidationFailed(
-            format_text(report, lang=lang, messages=config.messages)
-            + "Nothing was released. Fix the violations and release again."
-        )
-    dated = data_as_of(dataset, as_of) if as_of is not None else dataset
-    absent = _not_yet(dated, lang, config) if as_of is not None else {}
+    dated, absent = _dated_data(config, as_of, lang)
     previous = load_releases(config)
     stamped = dataclasses.replace(
         config,
@@ -111,6 +103,23 @@ def freeze(
     _write(folder, {**stored, RELEASE_FILE: record.encode("utf-8")})
     size = sum(len(body) for body in files.values())
     return Frozen(folder, version, issued, len(files), size, absent)
+
+
+def _dated_data(
+    config: Config, as_of: datetime.date | None, lang: str
+) -> tuple[LoadedDataset, dict[str, int]]:
+    """Load and validate the project (refused if it does not conform); return its data as of the day."""
+    dataset = load(config)
+    report = validate(dataset, lang=lang, messages=config.messages, project_dir=config.project_dir)
+    if not report.conforms:
+        raise ValidationFailed(
+            format_text(report, lang=lang, messages=config.messages)
+            + "Nothing was released. Fix the violations and release again."
+        )
+    if as_of is None:
+        return dataset, {}
+    dated = data_as_of(dataset, as_of)
+    return dated, _not_yet(dated, lang, config)
 
 
 def _check_new(
@@ -147,13 +156,23 @@ def _not_yet(dated: LoadedDataset, lang: str, config: Config) -> dict[str, int]:
 
 
 def _frozen_files(dated: LoadedDataset, config: Config) -> dict[PurePosixPath, bytes]:
-    """Return the RDF files a build of the dated data publishes (dumps, catalogue, descriptions)."""
+    """Return the RDF files a build of the dated data publishes (dumps, catalogue, descriptions).
+
+    Each is checked with its own format's parser, as build checks its files.
+    """
     frozen = {}
     for artifact in plan(dated, config):
         fmt = formats.site_format(str(artifact.path))
         stored = artifact.path.parts[0] == "release"  # earlier releases stay in their own folders
         if fmt is not None and fmt.parser and fmt.kind != formats.PAGE and not stored:
             frozen[artifact.path] = artifact.body
+    broken = wellformed.ill_formed((str(path), body) for path, body in frozen.items())
+    if broken:
+        raise BuildError(
+            "the release's files include some their own format's parser rejects; nothing was "
+            "stored. Report this as a bug in klyngedata, with:\n"
+            + "\n".join(f"  {line}" for line in broken[:20])
+        )
     return frozen
 
 
