@@ -74,7 +74,13 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
 
 def validate_project(dataset: LoadedDataset, config: Config, *, lang: str = "en") -> Report:
     """Validate a loaded project as a build does; the report's words in ``lang``."""
-    return validate(dataset, lang=lang, messages=config.messages, project_dir=config.project_dir)
+    return validate(
+        dataset,
+        lang=lang,
+        messages=config.messages,
+        project_dir=config.project_dir,
+        engine=config.shacl_engine,
+    )
 
 
 def build_validated(

@@ -8,14 +8,17 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EPOCH, copy_project, hashes, make_tiny
 
+from publish import build as build_module
 from publish import incremental
 from publish.build import MARKER, BuildResult, build, leftovers
 from publish.config import load_config
 from publish.errors import ValidationFailed
+from publish.validate import Report
 
 TINY_DATA = Path("data") / "tiny.ttl"
 MINISTER = '"Uddannelses- og forskningsministeren"@da'
@@ -215,3 +218,21 @@ def test_the_previous_site_is_removed_in_the_background(tmp_path: Path) -> None:
         time.sleep(0.1)
     assert leftovers(project / "site") == []
     assert (project / "site" / MARKER).is_file() and os.listdir(project / "site")
+
+
+def test_a_build_validates_with_the_configured_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """shacl_engine = "pyshacl" reaches validation in a build (it was ignored: always the default)."""
+    project = make_tiny(tmp_path / "project")
+    _edit(project / "pyproject.toml", "[tool.klyngedata]\n", '[tool.klyngedata]\nshacl_engine = "pyshacl"\n')
+    engines: list[str] = []
+    real = build_module.validate
+
+    def recording(*args: object, **options: Any) -> Report:
+        engines.append(options.get("engine", "default"))
+        return real(*args, **options)
+
+    monkeypatch.setattr(build_module, "validate", recording)
+    _build(project)
+    assert engines == ["pyshacl"]
