@@ -14,7 +14,7 @@ import datetime
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -30,6 +30,7 @@ from .releases import (
     ARCHIVE_FILE,
     DATASET_FILE,
     RELEASE_FILE,
+    Release,
     check_version,
     load_releases,
     pack,
@@ -91,6 +92,8 @@ def freeze(
         )
     dated, absent = _dated_data(config, as_of, lang)
     previous = load_releases(config)
+    if previous:
+        _check_ontology_version(dated, previous[-1])
     stamped = dataclasses.replace(
         config,
         issued=issued,
@@ -120,6 +123,52 @@ def _dated_data(
         return dataset, {}
     dated = data_as_of(dataset, as_of)
     return dated, _not_yet(dated, lang, config)
+
+
+_OWL = "http://www.w3.org/2002/07/owl#"
+
+
+def _check_ontology_version(dated: LoadedDataset, previous: Release) -> None:
+    """Refuse a changed ontology whose owl:versionIRI (and owl:priorVersion) does not say so.
+
+    The ontology's version follows the releases: if its statements differ from the previous
+    release's, it needs a new owl:versionIRI and owl:priorVersion naming the previous one.
+    """
+    graph = ox.NamedNode(dated.uris.graph("ontology"))
+    before = _canonical(q for q in previous.quads() if q.graph_name == graph)
+    now = _canonical(dated.parts["ontology"])
+    if before == now:
+        return
+    old, new = _versions(before, dated.uris.ontology), _versions(now, dated.uris.ontology)
+    prior = {
+        t.object.value
+        for t in now
+        if t.predicate.value == _OWL + "priorVersion" and isinstance(t.object, ox.NamedNode)
+    }
+    if new == old or not old <= prior:
+        named = ", ".join(f"<{iri}>" for iri in sorted(old)) or "none"
+        raise ValidationFailed(
+            f"the ontology changed since release {previous.version}, whose owl:versionIRI was {named}; "
+            "give the ontology a new owl:versionIRI and an owl:priorVersion naming that one "
+            "(ontology/), then release again. Nothing was released."
+        )
+
+
+def _canonical(quads: Iterable[ox.Quad]) -> set[ox.Triple]:
+    """Return a graph's triples with its blank nodes named from that graph alone (so two
+    isomorphic graphs give equal sets, whatever else was loaded beside them)."""
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return {q.triple for q in dataset}
+
+
+def _versions(triples: set[ox.Triple], ontology: str) -> set[str]:
+    subject, predicate = ox.NamedNode(ontology), ox.NamedNode(_OWL + "versionIRI")
+    return {
+        t.object.value
+        for t in triples
+        if t.subject == subject and t.predicate == predicate and isinstance(t.object, ox.NamedNode)
+    }
 
 
 def _check_new(

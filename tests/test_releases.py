@@ -167,3 +167,39 @@ def test_build_refuses_a_tampered_release_and_leaves_the_site(project: Path, cli
 
 def _files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_a_changed_ontology_needs_a_new_version_iri_naming_the_prior_one(project: Path, cli: Run) -> None:
+    ontology = project / "ontology" / "klyngedata.ttl"
+    text = ontology.read_text(encoding="utf-8")
+    changed = text.replace('rdfs:label "start date"@en', 'rdfs:label "start of the designation"@en', 1)
+    assert changed != text
+    ontology.write_text(changed, encoding="utf-8")
+    release = ("release", "2030.01", "--issued", "2030-01-01", *NOTES, "--project", str(project))
+    refused = cli(*release)
+    assert refused.exit_code == 1, refused.output
+    assert (
+        f"owl:versionIRI was <{BASE}ontology/1.0.0>" in refused.stderr
+        and "owl:priorVersion" in refused.stderr
+    )
+    assert not (project / "data" / "releases" / "2030.01").exists()
+    versioned = changed.replace(
+        "owl:versionIRI <ontology/1.0.0> ;",
+        "owl:versionIRI <ontology/1.1.0> ;\n    owl:priorVersion <ontology/1.0.0> ;",
+        1,
+    ).replace('owl:versionInfo "1.0.0"', 'owl:versionInfo "1.1.0"', 1)
+    ontology.write_text(versioned, encoding="utf-8")
+    accepted = cli(*release)
+    assert accepted.exit_code == 0, accepted.output
+
+
+def test_an_unchanged_ontology_needs_no_new_version(project: Path, cli: Run) -> None:
+    # The data changes (a text is corrected), the ontology does not: released as it is.
+    data = project / "data" / "clusters.ttl"
+    text = data.read_text(encoding="utf-8")
+    label = '"Designation of CLEAN for environmental technology"@en'
+    corrected = text.replace(label, '"CLEAN: designation"@en')
+    assert corrected != text
+    data.write_text(corrected, encoding="utf-8")
+    result = cli("release", "2030.01", "--issued", "2030-01-01", *NOTES, "--project", str(project))
+    assert result.exit_code == 0, result.output
