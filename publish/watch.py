@@ -99,8 +99,16 @@ class Watcher:
         import watchfiles
 
         folders = [str(folder) for folder in self.folders if folder.is_dir()]
-        for _changes in watchfiles.watch(*folders, stop_event=self.stop, raise_interrupt=False, debounce=800):
-            if self.stop.is_set():
-                return
-            self.echo("Sources changed; rebuilding …")
-            self.rebuild()
+        try:
+            for _changes in watchfiles.watch(
+                *folders, stop_event=self.stop, raise_interrupt=False, debounce=800
+            ):
+                if self.stop.is_set():
+                    return
+                self.echo("Sources changed; rebuilding …")
+                self.rebuild()
+        except Exception as error:  # noqa: BLE001 - say why watching stopped; the server goes on
+            self.echo(
+                f"Stopped watching ({type(error).__name__}: {error}); the server goes on. "
+                "Restart it to watch again."
+            )
