@@ -159,26 +159,41 @@ class AnswerCache:
 
 
 class CachedAnswers:
-    """Answer a repeated SPARQL GET from the cache before routing (the hot path of a busy endpoint).
+    """Answer a SPARQL GET of one query before routing: from the cache, else from the workers.
 
-    Everything else, and any answer that would be gzipped, goes on to the app unchanged.
+    The hot path of a busy endpoint: a repeated answer is written out as it is (unless it would
+    be gzipped); a new one goes straight to the pool and its answer (or refusal) through the
+    same GZip middleware and Response as the routed path, without Starlette's routing and
+    request parsing a second time. Everything else goes on to the app unchanged.
     """
 
-    def __init__(self, app: ASGIApp, *, cache: AnswerCache, config: Config) -> None:
+    def __init__(self, app: ASGIApp, *, cache: AnswerCache, config: Config, pools: list[QueryPool]) -> None:
         self.app = app
         self.cache = cache
         self.config = config
+        self.pools = pools  # the pool in service is pools[0]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        answer = self._cached(scope) if scope["type"] == "http" else None
-        if answer is None:
+        found = self._request(scope) if scope["type"] == "http" else None
+        if found is None:
             await self.app(scope, receive, send)
             return
-        body, headers = answer
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        job, timeout, choice, coding = found
+        answer = self.cache.get(job)
+        if answer is not None and not (len(answer.body) >= _GZIP_MINIMUM and "gzip" in coding):
+            body, headers = self._raw(answer, job)
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
 
-    def _cached(self, scope: Scope) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
+        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+            response = await _answer(job, timeout, choice, self.pools[0], self.cache, self.config)
+            await response(scope, receive, send)
+
+        await GZipMiddleware(respond, minimum_size=_GZIP_MINIMUM)(scope, receive, send)
+
+    def _request(self, scope: Scope) -> tuple[Job, float, Choice, str] | None:
+        """Return (job, time limit, formats, Accept-Encoding) of a GET with one valid query, else None."""
         if scope["method"] != "GET" or scope["path"] != "/sparql" or not scope["query_string"]:
             return None
         params: dict[str, list[str]] = {}
@@ -188,14 +203,13 @@ class CachedAnswers:
             return None
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            job, _, _ = _job(params, headers.get("accept"), self.config)
+            job, timeout, choice = _job(params, headers.get("accept"), self.config)
         except QueryError:
-            return None
-        answer = self.cache.get(job)
-        if answer is None or (
-            len(answer.body) >= _GZIP_MINIMUM and "gzip" in headers.get("accept-encoding", "")
-        ):
-            return None
+            return None  # the routed path says why
+        return job, timeout, choice, headers.get("accept-encoding", "")
+
+    def _raw(self, answer: Answer, job: Job) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        """Return the body and headers Response and GZipMiddleware write for a cached answer."""
         media_type = answer.media_type
         if media_type.startswith("text/") and "charset=" not in media_type:
             media_type += "; charset=utf-8"  # as Starlette's Response writes it on the first answer
@@ -261,7 +275,7 @@ def create_app(
     ]
     middleware = [
         Middleware(RequestLimits, max_body=config.max_request_body, max_url=config.max_url_length),
-        Middleware(CachedAnswers, cache=cache, config=config),
+        Middleware(CachedAnswers, cache=cache, config=config, pools=pools),
         Middleware(GZipMiddleware, minimum_size=_GZIP_MINIMUM),
         *([Middleware(Banner, live=live)] if live is not None else []),
     ]
@@ -431,6 +445,13 @@ async def _sparql(
         job, timeout, choice = _job(params, request.headers.get("accept"), config)
     except QueryError as exc:
         return _text(400, exc.message, vary=_SPARQL_VARY)
+    return await _answer(job, timeout, choice, pool, cache, config)
+
+
+async def _answer(
+    job: Job, timeout: float, choice: Choice, pool: QueryPool, cache: AnswerCache, config: Config
+) -> Response:
+    """Answer a job from the cache or the pool; a refusal as text with its status."""
     answer = cache.get(job)
     try:
         if answer is None:

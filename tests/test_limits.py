@@ -152,3 +152,77 @@ def test_request_limits(
     app = RequestLimits(None, max_body=1000, max_url=1000)  # type: ignore[arg-type]
     got_status, got_body = asyncio.run(_call(app, target, body, headers))
     assert got_status == status and words in got_body
+
+
+async def _answers(
+    app: object, targets: list[tuple[str, dict[str, str]]]
+) -> list[tuple[int, set[tuple[str, str]], bytes]]:
+    """Send GETs through an app within one lifespan; return (status, header set, body) of each."""
+    from starlette.applications import Starlette
+
+    assert isinstance(app, Starlette)
+    found = []
+    async with app.router.lifespan_context(app):
+        for target, headers in targets:
+            path, _, query = target.partition("?")
+            scope = {
+                "type": "http",
+                "asgi": {"version": "3.0"},
+                "http_version": "1.1",
+                "method": "GET",
+                "scheme": "http",
+                "path": path,
+                "raw_path": path.encode(),
+                "query_string": query.encode(),
+                "root_path": "",
+                "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+                "client": ("127.0.0.1", 0),
+                "server": ("127.0.0.1", 0),
+            }
+            messages: list[dict[str, object]] = []
+
+            async def receive() -> dict[str, object]:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def send(message: dict[str, object], into: list[dict[str, object]] = messages) -> None:
+                into.append(message)
+
+            await app(scope, receive, send)  # type: ignore[arg-type]
+            start = messages[0]
+            body = b"".join(m.get("body", b"") for m in messages[1:])  # type: ignore[misc]
+            pairs = {(k.decode(), v.decode()) for k, v in start["headers"]}  # type: ignore[attr-defined]
+            found.append((int(start["status"]), pairs, body))  # type: ignore[call-overload]
+    return found
+
+
+def test_a_sparql_get_answers_the_same_before_routing_as_routed(built_site: Path) -> None:
+    # CachedAnswers answers a GET of one query before Starlette routes it (from the cache, else
+    # from the pool): status, headers and body must be what the routed endpoint gives.
+    import urllib.parse
+
+    from publish.config import load_config
+    from publish.server import CachedAnswers, create_app
+
+    def sparql(query: str, **more: str) -> str:
+        return "/sparql?" + urllib.parse.urlencode({"query": query, **more})
+
+    json_results = {"accept": "application/sparql-results+json"}
+    iris = "FILTER(!isBlank(?s) && !isBlank(?t))"  # blank node labels differ between two stores
+    large = sparql(f"SELECT * WHERE {{ ?s ?p ?t {iris} }} ORDER BY ?s ?p ?t LIMIT 40")
+    targets = [
+        (sparql(f"SELECT ?s WHERE {{ ?s a ?t {iris} }} ORDER BY ?s LIMIT 2"), json_results),  # small
+        (large, json_results),  # over the gzip minimum
+        (large, {**json_results, "accept-encoding": "gzip"}),
+        (sparql("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"), {}),  # refused
+        (sparql("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", format="csv"), {}),  # 406
+        (sparql("SELECT * WHERE { ?s ?p }"), {}),  # a syntax error
+        (sparql("ASK {}", timeout="x"), {}),  # the routed path says why
+    ]
+    config = load_config(built_site.parent)
+    routed = create_app(config, built_site, workers=1)
+    routed.user_middleware = [m for m in routed.user_middleware if m.cls is not CachedAnswers]
+    direct = create_app(config, built_site, workers=1)
+    expected = asyncio.run(_answers(routed, targets))
+    got = asyncio.run(_answers(direct, targets + targets))  # then again, from the cache
+    assert [status for status, _, _ in expected] == [200, 200, 200, 400, 406, 400, 400]
+    assert got == expected + expected
