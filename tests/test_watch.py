@@ -149,3 +149,24 @@ def test_broken_turtle_is_reported_and_the_server_keeps_serving(watched: tuple[s
     _edit(data, '"Uddannelses- og forskningsministeren@da', LABEL)
     _until("the banner gone", lambda: _banner(_page(server, ".html")) is None)
     assert "Traceback" not in err.read_text(encoding="utf-8")
+
+
+def test_a_failing_watcher_is_reported_and_the_server_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher thread never dies with a traceback: it says why it stopped watching."""
+    import watchfiles
+
+    from publish.config import load_config
+    from publish.watch import Watcher
+
+    said: list[str] = []
+    watcher = Watcher(load_config(make_tiny(tmp_path / "project")), lang="en", echo=said.append)
+
+    def broken(*folders: object, **options: object) -> Iterator[object]:
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(watchfiles, "watch", broken)
+    watcher.start()
+    watcher.close()
+    assert len(said) == 1 and "Stopped watching" in said[0] and "inotify watch limit reached" in said[0]
