@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import xml.parsers.expat
 from collections.abc import Callable, Iterable
 
@@ -37,8 +38,22 @@ def scripts(body: bytes) -> list[str]:
     ]
 
 
+# Bytes that are never part of a forbidden character: tab, line feed, carriage return and
+# printable ASCII. What is left of a file without them is the rest of its ASCII (control
+# characters) and its multi-byte characters, each still whole (UTF-8 keeps a character's bytes
+# together), so a forbidden one shows as its own UTF-8 form there: C1 controls, the bidi
+# embeddings, overrides and isolates, U+FFFE and U+FFFF (see lexical.FORBIDDEN).
+_PLAIN = bytes([9, 10, 13, *range(0x20, 0x7F)])
+_FORBIDDEN_UTF8 = re.compile(
+    rb"[\x00-\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xef\xbf[\xbe\xbf]"
+)
+
+
 def _text(body: bytes) -> str:
     text = body.decode("utf-8")  # UnicodeDecodeError is a ValueError: reported as ill-formed
+    # The regular expression over all the text only where a byte-level look finds a candidate.
+    if not _FORBIDDEN_UTF8.search(body.translate(None, _PLAIN)):
+        return text
     if bad := FORBIDDEN.search(text):
         raise ValueError(f"holds the character {describe_char(bad.group())} at offset {bad.start()}")
     return text

@@ -27,6 +27,7 @@ from jsonld_support import parse_html
 from publish import build, compaction, exports, wellformed
 from publish.config import load_config
 from publish.dataset import load
+from publish.lexical import FORBIDDEN
 
 EX = "http://example.org/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -235,3 +236,12 @@ def _html_parser_scripts(text: str) -> list[str]:
     reader.feed(text)
     reader.close()
     return found
+
+
+def test_the_byte_level_look_misses_no_forbidden_character() -> None:
+    forbidden = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and FORBIDDEN.fullmatch(chr(c))]
+    assert len(forbidden) > 60
+    for char in forbidden:
+        with pytest.raises(ValueError, match="holds the character"):
+            wellformed.check_for("id/a/b.html")(f"<p>æ{char}ø</p>".encode())
+    wellformed.check_for("id/a/b.html")("<p>æ\u2028ø\u200f\t</p>".encode())  # allowed: no error
