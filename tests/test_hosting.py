@@ -457,4 +457,4 @@ def test_htaccess_has_a_rule_for_every_table_entry(built_site: Path) -> None:
     headers = [args for name, args in directives if name == "Header"]
     assert ["set", "Vary", "Accept, Accept-Language", "env=REDIRECT_KD_DOCUMENT"] in headers
     assert ("Options", ["-MultiViews"]) in directives
-    assert {args[0] for name, args in directives if name == "ErrorDocument"} == {"400", "404", "406"}
+    assert {args[0] for name, args in directives if name == "ErrorDocument"} == {"400", "404", "406", "410"}
