@@ -40,6 +40,8 @@ from bench_build import make_project  # noqa: E402
 from publish.sparql import bindings, named_queries, select  # noqa: E402
 
 PARAMS = {"designations-active-on": {"date": "2021-06-01"}}
+OXIGRAPH = "oxigraph serve-read-only"
+AREA = "/id/area/miljoeteknologi"
 LOOKUP = "SELECT ?label WHERE { <{area}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"
 
 
@@ -126,17 +128,36 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", a
 
 
 def wrk(
-    url: str, seconds: int, connections: int, headers: dict[str, str], script: Path | None = None
-) -> tuple[float, float, float]:
-    """Run wrk on CPU 1; return (requests/s, p50 ms, p99 ms)."""
+    url: str, seconds: int, connections: int, headers: dict[str, str], script: Path | None, server: int
+) -> tuple[float, float, float, float]:
+    """Run wrk on CPU 1; return (requests/s, p50 ms, p99 ms, server CPU µs per request)."""
     args = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     if script is not None:
         args += ["-s", str(script)]
+    before = tree_cpu(server)
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    used = tree_cpu(server) - before
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return rate, _ms(out, "50%"), _ms(out, "99%")
+    count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return rate, _ms(out, "50%"), _ms(out, "99%"), used / count * 1e6
+
+
+def tree_cpu(pid: int) -> float:
+    """Return the CPU seconds (user + system) a process and all its descendants have used."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, stack = 0.0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue  # it ended meanwhile
+    return total
 
 
 def _ms(out: str, label: str) -> float:
@@ -273,47 +294,45 @@ def load(project: Path, base: str, seconds: int, connections: int) -> None:
         theirs_query = (
             theirs_url + "/query?" + urllib.parse.urlencode({"query": lookup}, quote_via=urllib.parse.quote)
         )
+        ours_pid, trivial_pid, theirs_pid, nginx_pid = (process.pid for process in processes)
+        static_file = static_url + AREA + ".ttl"
         cases = [
-            ("SPARQL label lookup, repeated", "klyngedata serve", ours_query, json_results, None),
-            ("SPARQL label lookup, repeated", "oxigraph serve-read-only", theirs_query, json_results, None),
-            ("SPARQL label lookup, unique", "klyngedata serve", ours_query, json_results, unique),
-            ("SPARQL label lookup, unique", "oxigraph serve-read-only", theirs_query, json_results, unique),
-            ("trivial ASGI answer (uvicorn alone)", "uvicorn, same settings", trivial_url + "/", {}, None),
+            ("SPARQL label lookup, repeated", "klyngedata serve", ours_query, json_results, None, ours_pid),
+            ("SPARQL label lookup, repeated", OXIGRAPH, theirs_query, json_results, None, theirs_pid),
+            ("SPARQL label lookup, unique", "klyngedata serve", ours_query, json_results, unique, ours_pid),
+            ("SPARQL label lookup, unique", OXIGRAPH, theirs_query, json_results, unique, theirs_pid),
             (
-                "dereference (Turtle)",
-                "klyngedata serve",
-                ours_url + "/id/area/miljoeteknologi",
-                turtle,
+                "trivial ASGI answer (uvicorn alone)",
+                "uvicorn, same settings",
+                trivial_url,
+                {},
                 None,
+                trivial_pid,
             ),
-            (
-                "dereference (Turtle)",
-                "nginx static file",
-                static_url + "/id/area/miljoeteknologi.ttl",
-                turtle,
-                None,
-            ),
+            ("dereference (Turtle)", "klyngedata serve", ours_url + AREA, turtle, None, ours_pid),
+            ("dereference (Turtle)", "nginx static file", static_file, turtle, None, nginx_pid),
         ]
         same_rows(ours_query, theirs_query)  # the baseline must answer what we answer
         limited = urllib.parse.quote(" LIMIT 1000001")
         same_rows(ours_query + limited, theirs_query + limited)  # and the unique form too
-        for case, server, url, headers, script in cases:
-            rate, p50, p99 = wrk(url, seconds, connections, headers, script)
-            rows.append((case, server, rate, p50, p99))
+        for case, server, url, headers, script, pid in cases:
+            rate, p50, p99, cpu = wrk(url, seconds, connections, headers, script, pid)
+            rows.append((case, server, rate, p50, p99, cpu))
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=10)
     print(f"\n### Load: wrk -t1 -c{connections} -d{seconds}s on CPU 1, server on CPU 0\n")
-    print("| request | server | requests/s | p50 ms | p99 ms |")
-    print("|---|---|---:|---:|---:|")
-    for case, server, rate, p50, p99 in rows:
-        print(f"| {case} | {server} | {rate:,.0f} | {p50:.2f} | {p99:.2f} |")
-    print("\n| request | throughput ours / oxigraph | p99 ours / oxigraph |")
-    print("|---|---:|---:|")
+    print("| request | server | requests/s | p50 ms | p99 ms | server CPU µs/request |")
+    print("|---|---|---:|---:|---:|---:|")
+    for case, server, rate, p50, p99, cpu in rows:
+        print(f"| {case} | {server} | {rate:,.0f} | {p50:.2f} | {p99:.2f} | {cpu:,.0f} |")
+    print("\n| SPARQL label lookup | throughput ours / Oxigraph | p50 | p99 | CPU per request |")
+    print("|---|---:|---:|---:|---:|")
     for kind in ("repeated", "unique"):
         ours_row, theirs_row = (r for r in rows if r[0] == f"SPARQL label lookup, {kind}")
-        print(f"| {kind} | {ours_row[2] / theirs_row[2]:.2f} | {ours_row[4] / theirs_row[4]:.2f} |")
+        ratios = [ours_row[i] / theirs_row[i] for i in (2, 3, 4, 5)]
+        print(f"| {kind} | " + " | ".join(f"{r:.2f}" for r in ratios) + " |")
 
 
 def main() -> None:
