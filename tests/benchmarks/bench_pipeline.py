@@ -3,23 +3,29 @@
 Run:  python tests/benchmarks/bench_pipeline.py --scale 10k --scale 100k:1 [--scale 1m] [--repeat 3]
           [--timeout 900] [--steps validate,build] [--json FILE] [--workdir DIR]
 
-At each scale, scale.py writes a project of about that many triples (ontology + data) into a
-temporary folder (or ``--workdir``); then every step runs in a fresh process, ``--repeat``
-times (``--scale 100k:1``: once at that scale), bounded by ``--timeout`` seconds (a step
-that overruns is killed and reported as "did not finish in N s"):
+At each scale scale.py writes a project of about that many triples (ontology + data) into a
+temporary folder, or ``--workdir`` (where a later run reuses it instead of writing it again);
+``--scale real`` copies the repository's own project instead. Then every step runs in a fresh
+process, ``--repeat`` times (``--scale 100k:1``: once at that scale), bounded by ``--timeout``
+seconds (a step that overruns is killed and reported as "did not finish in N s"):
 
-* ``python -c pass`` and ``klyngedata --help``: the interpreter and the CLI's start-up;
+* ``python -c pass`` and ``klyngedata --help``: the interpreter and the CLI's start-up, with
+  bytecode caches as an installed package has them, after one unmeasured run, at least 11 times;
 * the yardstick (pipeline_steps.py yardstick): pyoxigraph alone parses the same Turtle and writes
   the same whole-dataset files (Turtle, N-Triples, N-Quads gz, JSON-LD, RDF/XML);
-* ``klyngedata validate`` and ``klyngedata build`` (every output), cold: no site/ before;
+* ``klyngedata validate`` and ``klyngedata build`` (every output), cold: no site/ and no
+  ``.klyngedata-cache/`` before;
 * ``klyngedata build`` again after a one-line edit (a label) of one data file;
-* the named queries (pipeline_steps.py queries): load site/dataset.nq.gz into pyoxigraph, run
-  each named query with ``store.query``; the process is measured, and each query in-process.
+* the named queries (pipeline_steps.py queries): load site/dataset.nq.gz into pyoxigraph (the
+  project's Turtle when there is no build), run each named query three times with
+  ``store.query``; the process is measured, and each query in-process (median).
 
 Wall time is the median of the repeats, CPU is user + system of the process and the children it
 waited for (from wait4), peak is the largest maximum resident set size. Prints a Markdown table
-per scale (ratio of wall time to the yardstick's, growth of wall time from the previous scale);
-``--json FILE`` writes every run too. Needs nothing beyond the test extras; asserts nothing.
+per scale (ratio of wall time to the yardstick's, growth of wall time from the previous scale),
+then the goals of issue 11, each with its measured figure, target and verdict (pipeline_goals.py);
+``--json FILE`` writes every run and the goals too. Needs nothing beyond the test extras; asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +47,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from pipeline_goals import judge  # noqa: E402  (a script folder, not a package)
+from pipeline_goals import table as goals_table  # noqa: E402
+
 STEPS = ("baseline", "help", "yardstick", "validate", "build", "incremental", "queries")
+# Start-up is measured over more runs (it takes milliseconds), after one unmeasured run.
+STARTUP = ("baseline", "help")
+STARTUP_RUNS = 11
+# What the queries step loaded: the build's dump, or the project's Turtle when nothing was built.
+LOADED = {"dump": "site/dataset.nq.gz", "turtle": "the project's Turtle (no build)"}
+# --scale real: copy the repository's ontology, data, shapes and pyproject.toml (argv: from, to).
+_COPY_REAL = (
+    "import shutil, sys; from pathlib import Path; a, b = map(Path, sys.argv[1:3]); "
+    "[shutil.copytree(a / n, b / n) for n in ('ontology', 'data', 'shapes')]; "
+    "shutil.copy2(a / 'pyproject.toml', b / 'pyproject.toml'); "
+    "print('the real project:', sum(1 for _ in (b / 'data').rglob('*.ttl')), 'data files')"
+)
 _LABEL = re.compile(r'^(\s+skos:prefLabel "[^"]*?)( \(rettet\))?(")', re.MULTILINE)
 
 
@@ -66,6 +88,7 @@ class Step:
     runs: list[Run] = field(default_factory=list)
     note: str = ""
     timeout: float = 0.0
+    key: str = ""
 
     @property
     def finished(self) -> bool:
@@ -81,6 +104,7 @@ class Step:
         done = self.finished
         return {
             "step": self.name,
+            "key": self.key,
             "status": "ok" if done else self.status(),
             "wall_s": self.wall(),
             "cpu_s": statistics.median(r.cpu for r in self.runs) if done else None,
@@ -100,12 +124,12 @@ class Step:
         return f"failed (exit {failed.code}): {failed.stderr.strip().splitlines()[-1:]}"
 
 
-def measure(args: list[str], *, cwd: Path, timeout: float) -> Run:
+def measure(args: list[str], *, cwd: Path, timeout: float, env: dict[str, str] | None = None) -> Run:
     """Run one command in a fresh process group; kill the group when it overruns ``timeout``."""
     load1 = os.getloadavg()[0]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, start_new_session=True)
+        process = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, start_new_session=True, env=env)
         killed = threading.Event()
 
         def kill() -> None:
@@ -136,14 +160,29 @@ def measure(args: list[str], *, cwd: Path, timeout: float) -> Run:
 
 
 def edit_one_line(project: Path) -> Path:
-    """Toggle " (rettet)" on the first label of the first generated data file; return the file."""
-    path = sorted((project / "data").glob("scale-*.ttl"))[0]
+    """Toggle " (rettet)" on the first label of the first generated (or real) data file; return it."""
+    data = project / "data"
+    path = (
+        sorted(data.glob("scale-*.ttl"))
+        or [p for p in sorted(data.glob("*.ttl")) if _LABEL.search(p.read_text("utf-8"))]
+    )[0]
     text = path.read_text("utf-8")
     edited = _LABEL.sub(
         lambda m: m.group(1) + ("" if m.group(2) else " (rettet)") + m.group(3), text, count=1
     )
     path.write_text(edited, encoding="utf-8", newline="\n")
     return path
+
+
+def startup_env(project: Path) -> dict[str, str]:
+    """Return the environment for the start-up steps: bytecode caches on, as in an installed package.
+
+    PYTHONDONTWRITEBYTECODE (set in some shells and containers) would make every run compile the
+    package's modules again; the caches go to a folder beside the project, not into the sources.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(project.parent / "pycache")
+    return env
 
 
 def klyngedata() -> str:
@@ -170,18 +209,28 @@ class Scale:
         """Return the step of this name, if it ran."""
         return next((s for s in self.steps if s.name == name), None)
 
+    def triples(self) -> int | None:
+        """Return the triples the yardstick read (ontology + data), if it ran."""
+        yard = next((s for s in self.steps if s.key == "yardstick" and s.finished), None)
+        return int(json.loads(yard.runs[0].stdout)["triples"]) if yard else None
+
 
 def run_scale(scale: Scale, options: argparse.Namespace) -> None:
     """Generate the project of one scale and measure every selected step on it."""
     exe, python, timeout = klyngedata(), sys.executable, options.timeout
     gen = [python, str(HERE / "scale.py"), "--triples", str(scale.target), "--out", str(scale.project)]
-    generation = Step(
-        "generate the project (scale.py)", [measure(gen, cwd=HERE, timeout=timeout)], timeout=timeout
-    )
-    scale.steps.append(generation)
-    if not generation.finished:
-        return
-    scale.generated = {"summary": generation.runs[0].stdout.strip()}
+    if scale.name == "real":  # the repository's own project, as it is
+        gen = [python, "-c", _COPY_REAL, str(HERE.parent.parent), str(scale.project)]
+    if (scale.project / "pyproject.toml").is_file():  # --workdir: made by an earlier run
+        scale.generated = {"summary": f"{scale.project}: reused (made by an earlier run)"}
+    else:
+        generation = Step(
+            "generate the project (scale.py)", [measure(gen, cwd=HERE, timeout=timeout)], timeout=timeout
+        )
+        scale.steps.append(generation)
+        if not generation.finished:
+            return
+        scale.generated = {"summary": generation.runs[0].stdout.strip()}
     project, chosen = scale.project, options.steps
     plan: list[tuple[str, str, list[str]]] = [
         ("baseline", "python -c pass", [python, "-c", "pass"]),
@@ -190,18 +239,18 @@ def run_scale(scale: Scale, options: argparse.Namespace) -> None:
         ("validate", "klyngedata validate (cold)", [exe, "validate", "--project", str(project)]),
         ("build", "klyngedata build (cold, every output)", [exe, "build", "--project", str(project)]),
         ("incremental", "klyngedata build after a one-line edit", [exe, "build", "--project", str(project)]),
-        ("queries", "named queries: load dump + 7 queries", []),
+        ("queries", "named queries: load the dump + each query", []),
     ]
     for key, title, args in plan:
         if key not in chosen:
             continue
-        step = Step(title, timeout=timeout)
+        step = Step(title, timeout=timeout, key=key)
         scale.steps.append(step)
         blocker = _blocked(scale, key)
         if blocker:
             step.note = blocker
             continue
-        for attempt in range(scale.repeat):
+        for attempt in range(max(scale.repeat, STARTUP_RUNS) if key in STARTUP else scale.repeat):
             step.runs.append(_run_step(key, args, project, attempt, timeout))
             if step.runs[-1].code != 0:
                 break
@@ -212,7 +261,7 @@ def run_scale(scale: Scale, options: argparse.Namespace) -> None:
 
 def _blocked(scale: Scale, key: str) -> str:
     """Say why a step cannot run: what it needs did not finish."""
-    needs = {"build": "validate", "incremental": "build", "queries": "build"}
+    needs = {"build": "validate", "incremental": "build"}
     needed = needs.get(key)
     step = (
         next((s for s in scale.steps if s.name.startswith(f"klyngedata {needed}")), None) if needed else None
@@ -224,6 +273,11 @@ def _blocked(scale: Scale, key: str) -> str:
 
 def _run_step(key: str, args: list[str], project: Path, attempt: int, timeout: float) -> Run:
     python = sys.executable
+    if key in STARTUP:
+        env = startup_env(project)
+        if attempt == 0:  # unmeasured: writes the bytecode caches an installed package has
+            measure(args, cwd=project, timeout=timeout, env=env)
+        return measure(args, cwd=project, timeout=timeout, env=env)
     if key == "yardstick":
         out = project.parent / f"yardstick-{attempt}"
         run = measure(
@@ -237,6 +291,8 @@ def _run_step(key: str, args: list[str], project: Path, attempt: int, timeout: f
         return measure(
             [python, str(HERE / "pipeline_steps.py"), "queries", str(project)], cwd=HERE, timeout=timeout
         )
+    if key in ("validate", "build"):  # cold: no site, no cache of an earlier run
+        shutil.rmtree(project / ".klyngedata-cache", ignore_errors=True)
     if key == "build":
         shutil.rmtree(project / "site", ignore_errors=True)
     if key == "incremental":
@@ -248,7 +304,10 @@ def _query_medians(step: Step) -> dict[str, dict[str, float]]:
     figures = [json.loads(run.stdout) for run in step.runs]
     names = figures[0]["queries"]
     result = {
-        "load dump": {"seconds": statistics.median(f["load_s"] for f in figures), "rows": figures[0]["quads"]}
+        f"load {LOADED[figures[0]['source']]}": {
+            "seconds": statistics.median(f["load_s"] for f in figures),
+            "rows": figures[0]["quads"],
+        }
     }
     for name in names:
         seconds = statistics.median(f["queries"][name]["seconds"] for f in figures)
@@ -285,9 +344,7 @@ def table(scale: Scale, previous: Scale | None) -> str:
         growth = (
             f"{figure['seconds'] / before_q['seconds']:.1f}×" if before_q and before_q["seconds"] else "–"
         )
-        label = (
-            "load site/dataset.nq.gz" if name == "load dump" else f"query {name} ({figure['rows']:,.0f} rows)"
-        )
+        label = name if name.startswith("load ") else f"query {name} ({figure['rows']:,.0f} rows)"
         lines.append(
             f"| &nbsp;&nbsp;in-process: {label} | {figure['seconds'] * 1000:.1f} ms | – | – | – | {growth} |"
         )
@@ -313,7 +370,8 @@ def parse_steps(text: str) -> tuple[str, ...]:
 
 
 def report(scales: list[Scale], options: argparse.Namespace, started: str) -> dict[str, object]:
-    """Return everything measured, for the JSON file."""
+    """Return everything measured, and the verdict on each goal, for the JSON file."""
+    scale_figures = figures_of(scales)
     return {
         "command": " ".join(sys.argv),
         "started": started,
@@ -323,30 +381,37 @@ def report(scales: list[Scale], options: argparse.Namespace, started: str) -> di
         "python": platform.python_version(),
         "repeat": options.repeat,
         "timeout_s": options.timeout,
-        "scales": [
-            {
-                "scale": s.name,
-                "target_triples": s.target,
-                "repeat": s.repeat,
-                "generated": s.generated,
-                "steps": [step.summary() for step in s.steps],
-                "queries": s.queries,
-            }
-            for s in scales
-        ],
+        "scales": scale_figures,
+        "goals": [asdict(goal) for goal in judge(scale_figures)],
     }
+
+
+def figures_of(scales: list[Scale]) -> list[dict[str, object]]:
+    """Return each scale's figures for the JSON file and the goals."""
+    return [
+        {
+            "scale": s.name,
+            "target_triples": s.target,
+            "triples": s.triples(),
+            "repeat": s.repeat,
+            "generated": s.generated,
+            "steps": [step.summary() for step in s.steps],
+            "queries": s.queries,
+        }
+        for s in scales
+    ]
 
 
 def main() -> None:
     """Measure every scale, print a table per scale and write the JSON file."""
-    sys.path.insert(0, str(HERE))
     from scale import parse_size
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--scale",
         action="append",
-        help="triples: 10k, 100k, 1m or a number; NAME:R repeats R times (repeatable)",
+        help="triples: 10k, 100k, 1m or a number, or real (the repository's project); NAME:R repeats R "
+        "times (repeatable)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per step (median wall)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a step may take [900]")
@@ -368,7 +433,8 @@ def main() -> None:
         for text in options.scale or ["10k"]:
             name, _, repeat = text.partition(":")
             project = workdir / f"scale-{name}" / "project"
-            scale = Scale(name, parse_size(name), project, int(repeat or options.repeat))
+            target = 0 if name == "real" else parse_size(name)
+            scale = Scale(name, target, project, int(repeat or options.repeat))
             run_scale(scale, options)
             previous = scales[-1] if scales else None
             scales.append(scale)
@@ -378,6 +444,8 @@ def main() -> None:
                 options.json.write_text(
                     json.dumps(report(scales, options, started), indent=2) + "\n", "utf-8"
                 )
+        print("\n### goals\n")
+        print(goals_table(judge(figures_of(scales))), flush=True)
     print(f"\nload at end: {uptime()}", file=sys.stderr)
 
 
