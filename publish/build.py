@@ -23,7 +23,19 @@ from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
 
-from . import catalog, changelog, exports, formats, hosting, html, incremental, releases, sweep, wellformed
+from . import (
+    catalog,
+    changelog,
+    exports,
+    formats,
+    hosting,
+    html,
+    incremental,
+    releases,
+    search,
+    sweep,
+    wellformed,
+)
 from .artifact import Artifact
 from .config import Config
 from .dataset import LoadedDataset, load
@@ -129,6 +141,7 @@ def plan(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> 
     artifacts = rdf_artifacts(dataset, reuse)
     artifacts += html.page_artifacts(dataset, config, reuse)
     artifacts += hosting.hosting_artifacts(config)
+    artifacts += search.search_artifacts(dataset, config)  # search indexes, A–Z pages, search.js
     artifacts += changelog.history_artifacts(dataset, config)  # changelog, feed, change stream, gone IRIs
     artifacts += releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
     # Last: the catalogue states the size and checksum of every other file, and writes the

@@ -196,11 +196,14 @@ RESULTS_TSV = Format(
 )
 
 # Site files served by suffix only.
+JSON_FILE = Format("json-file", "JSON", FILE, "json", "application/json")  # e.g. the search index
+JAVASCRIPT = Format("javascript", "JavaScript", FILE, "js", "text/javascript", text=True)  # the search box
 _FILES = (
     Format("xml-file", "XML", FILE, "xml", "application/xml"),
     Format("text", "Text", FILE, "txt", "text/plain", text=True),
     Format("css", "CSS", FILE, "css", "text/css", text=True),
-    Format("json-file", "JSON", FILE, "json", "application/json"),
+    JSON_FILE,
+    JAVASCRIPT,
     Format("sparql-query", "SPARQL query", FILE, "rq", "application/sparql-query"),
     Format("gzip", "gzip", FILE, "gz", "application/gzip"),
     # The feed of releases, and the changed statements of each release per named graph.

@@ -49,6 +49,7 @@ def page_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None =
     site = Site(dataset, config)
     stems = [str(site.uris.document_stem(i)) for i in sorted(site.graph.resources)] + list(NAV)
     stems += [str(site.uris.changes_stem(r.version)) for r in load_releases(config)]  # publish.changelog
+    stems.append(site.uris.a_z)  # the A–Z page (publish.search)
     artifacts = sitefiles.files(site.env, site.uris, stems, config.source_date_epoch)
     strategy = site.strategy or ""  # cached on the site: a key of every page, not a read
     for lang in site.uris.languages:
@@ -169,6 +170,11 @@ class Site:
             "dataset": view.page_href("dataset"),
             "permalink": page.permalink,
             "licence": self._licence(view),
+            "search": {  # the search box (publish.search)
+                "action": view.page_href(uris.a_z),
+                "index": view.site_href(uris.search_index(lang)),
+                "script": view.site_href(uris.search_script),
+            },
         }
 
     def _nav(self, view: View) -> tuple[str, ...]:

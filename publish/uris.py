@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urljoin
 
 from .errors import PathError
-from .formats import HTML, NQUADS, PAGE, TURTLE, Format
+from .formats import HTML, JAVASCRIPT, JSON_FILE, NQUADS, PAGE, TURTLE, Format
 
 PARTS = ("ontology", "data", "shapes")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -289,6 +289,22 @@ class Uris:
     def url(self, path: PurePosixPath | str) -> str:
         """Return the public URL of a site path."""
         return self.base + str(path)
+
+    # ------------------------------------------------------------ search (issue 13)
+
+    @property
+    def a_z(self) -> str:
+        """Return the site stem of the A–Z page, where the search box's form leads (``a-z.html``)."""
+        return "a-z"
+
+    def search_index(self, lang: str) -> PurePosixPath:
+        """Return the site path of one language's search index (``search.json``, ``search.en.json``)."""
+        return self._in_language(PurePosixPath("search"), lang, JSON_FILE.suffix)
+
+    @property
+    def search_script(self) -> PurePosixPath:
+        """Return the site path of the search box's script."""
+        return PurePosixPath("static") / JAVASCRIPT.path("search")
 
     # ------------------------------------------------------------ change history (issue 12)
 
