@@ -117,7 +117,13 @@ def build_validated(
             f"{config.output} is unchanged. Report this as a bug in klyngedata, with:\n"
             + "\n".join(f"  {line}" for line in broken[:20])
         )
-    write_site(config.output, artifacts, wait=config.build_lock_timeout, linked=reuse.linked)
+    # A file with the bytes the previous build wrote at its path is a hard link to that file.
+    same = {
+        a.path: config.output / a.path
+        for a, digest in zip(artifacts, digests, strict=True)
+        if previous.files.get(str(a.path)) == digest
+    }
+    write_site(config.output, artifacts, wait=config.build_lock_timeout, linked=same)
     incremental.write_manifest(record, reuse.manifest(artifacts, digests))
     size = sum(len(a.body) for a in artifacts)
     units = reuse.reused + reuse.made
@@ -265,8 +271,8 @@ def write_site(
 
     Builds beside one output take turns (a lock on its parent folder, waited for up to ``wait``
     seconds); each first removes what a killed build left behind (see :func:`remove_leftovers`).
-    An artifact in ``linked`` is a hard link to that file of the current site (same bytes,
-    checked by the caller) where the file system allows it. The previous site is renamed aside
+    An artifact in ``linked`` becomes a hard link to that file of the current site if the file
+    holds the same bytes (compared here) and the file system allows it. The previous site is renamed aside
     and removed in the background (:mod:`publish.sweep`).
     """
     staging: Path | None = None
@@ -304,11 +310,12 @@ def write_site(
 
 
 def _write(target: Path, body: bytes, same: Path | None) -> None:
-    """Write one file: a hard link to ``same`` where there is one and linking works, else the bytes."""
+    """Write one file: a hard link to ``same`` if it holds these very bytes and linking works."""
     if same is not None:
         try:
-            os.link(same, target)
-            return
+            if same.stat().st_size == len(body) and same.read_bytes() == body:
+                os.link(same, target)
+                return
         except OSError:
             pass
     target.write_bytes(body)

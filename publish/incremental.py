@@ -16,9 +16,11 @@ was made from (its *key*), and the path, media type and SHA-256 of each file it 
 A rebuild recomputes each unit's key over the *edited* data, from the entries the unit read last
 time: if nothing it read changed, it would read the same entries again and render the same
 bytes (a verifying trace, as in "Build systems à la carte"). Its files are then taken from the
-current site, each checked against its recorded SHA-256, and hard-linked into the new site.
-On any doubt (no manifest, another format, a file missing or changed) the unit is made again.
-Whole-dataset documents, the list pages, the catalogue and the dump are always made again.
+current site, each checked against its recorded SHA-256. On any doubt (no manifest, another
+format, a file missing or changed) the unit is made again. Whole-dataset documents, the other
+list pages, the catalogue and the dump are always made again. Any file of the new site with the
+bytes the previous build wrote at its path (the manifest's SHA-256, then compared byte for byte)
+is a hard link to the previous file instead of a new one (``build.write_site``).
 """
 
 from __future__ import annotations
@@ -302,7 +304,6 @@ class Reuse:
         self.site = site
         self.context = context
         self.units: dict[str, Unit] = {}
-        self.linked: dict[PurePosixPath, Path] = {}
         self.reused = 0
         self.made = 0
         self._indexes: dict[int, _Index] = {}
@@ -359,7 +360,7 @@ class Reuse:
 
     def _take(self, unit: Unit) -> list[Artifact] | None:
         """Return the unit's files from the previous site, if every one is there unchanged."""
-        found = []
+        found: list[Artifact] = []
         for file in unit.files:
             path = self.site / file.path
             try:
@@ -368,10 +369,9 @@ class Reuse:
                 return None
             if sha256(body) != file.sha256:
                 return None
-            found.append((Artifact(PurePosixPath(file.path), file.media_type, body), path))
+            found.append(Artifact(PurePosixPath(file.path), file.media_type, body))
         self.reused += 1
-        self.linked.update((artifact.path, path) for artifact, path in found)
-        return [artifact for artifact, _ in found]
+        return found
 
     def _made(self, name: str, key: str, reads: tuple[str, ...], artifacts: list[Artifact]) -> None:
         self.made += 1

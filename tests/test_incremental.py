@@ -81,6 +81,7 @@ def test_a_label_edit_of_the_real_data_reuses_most_units_and_equals_a_cold_build
     _build(project)
     before = _manifest(project)
     inode = (project / "site" / "id" / "area" / "lydteknologi.en.html").stat().st_ino
+    robots = (project / "site" / "robots.txt").stat().st_ino
     _edit(project / "data" / "areas.ttl", '"Miljøteknologi"@da', '"Miljøteknologi (rettet)"@da')
     result = _build(project)
     after = _manifest(project)
@@ -93,6 +94,7 @@ def test_a_label_edit_of_the_real_data_reuses_most_units_and_equals_a_cold_build
     assert result.reused == same and result.units == len(after)
     # A reused file is a hard link to the previous site's file, not a copy.
     assert (project / "site" / "id" / "area" / "lydteknologi.en.html").stat().st_ino == inode
+    assert (project / "site" / "robots.txt").stat().st_ino == robots  # made again, same bytes
     # The edited label's own page was made again.
     page = (project / "site" / "id" / "area" / "miljoeteknologi.html").read_text(encoding="utf-8")
     assert "Miljøteknologi (rettet)" in page
