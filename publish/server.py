@@ -158,6 +158,9 @@ class AnswerCache:
         return len(job.text) * 4 + len(answer.body) + self._OVERHEAD  # str: up to 4 bytes a character
 
 
+_JOB = "klyngedata.job"  # the scope key carrying a parsed SPARQL GET to CachedAnswers._respond
+
+
 class CachedAnswers:
     """Answer a SPARQL GET of one query before routing: from the cache, else from the workers.
 
@@ -172,6 +175,7 @@ class CachedAnswers:
         self.cache = cache
         self.config = config
         self.pools = pools  # the pool in service is pools[0]
+        self.coded = GZipMiddleware(self._respond, minimum_size=_GZIP_MINIMUM)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self._request(scope) if scope["type"] == "http" else None
@@ -185,12 +189,13 @@ class CachedAnswers:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
+        scope[_JOB] = job, timeout, choice
+        await self.coded(scope, receive, send)
 
-        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
-            response = await _answer(job, timeout, choice, self.pools[0], self.cache, self.config)
-            await response(scope, receive, send)
-
-        await GZipMiddleware(respond, minimum_size=_GZIP_MINIMUM)(scope, receive, send)
+    async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
+        job, timeout, choice = scope[_JOB]
+        response = await _answer(job, timeout, choice, self.pools[0], self.cache, self.config)
+        await response(scope, receive, send)
 
     def _request(self, scope: Scope) -> tuple[Job, float, Choice, str] | None:
         """Return (job, time limit, formats, Accept-Encoding) of a GET with one valid query, else None."""
