@@ -90,6 +90,7 @@ class Graph:
         self.prefixes = uris.prefixes()
         self._pages: dict[tuple[str, str], PurePosixPath] = {}
         self._curies: dict[str, str] = {}
+        self._hrefs: dict[tuple[PurePosixPath, PurePosixPath, str], str] = {}
 
     def page_path(self, iri_or_stem: str, lang: str) -> PurePosixPath:
         """Return (once per build) the site path of a page, as :meth:`Uris.page_path`."""
@@ -99,6 +100,16 @@ class Graph:
                 self._pages.clear()
             self._pages[key] = self.uris.page_path(iri_or_stem, lang)
         return self._pages[key]
+
+    def href(self, source: PurePosixPath, target: PurePosixPath, fragment: str = "") -> str:
+        """Return (remembered) the relative link between two site files, as :meth:`Uris.href`."""
+        key = (source.parent, target, fragment)  # the link depends on the source's folder only
+        found = self._hrefs.get(key)
+        if found is None:
+            if len(self._hrefs) >= _REMEMBERED:
+                self._hrefs.clear()
+            found = self._hrefs[key] = self.uris.href(source, target, fragment)
+        return found
 
     def objects(self, subject: str, predicate: str) -> list[Term]:
         """Return the objects of one subject and predicate, in a stable order."""
@@ -217,12 +228,12 @@ class View:
         """Return where a link to ``iri`` leads from this page, and whether it leaves the site."""
         uris = self.graph.uris
         if iri in self.graph.resources:
-            return uris.href(self.page, self.graph.page_path(iri, self.lang)), False
+            return self.graph.href(self.page, self.graph.page_path(iri, self.lang)), False
         for stem in ("ontology", "shapes"):
             document = uris.base + stem
             if iri == document or iri.startswith(document + "#"):
                 fragment = iri.partition("#")[2]
-                return uris.href(self.page, self.graph.page_path(stem, self.lang), fragment), False
+                return self.graph.href(self.page, self.graph.page_path(stem, self.lang), fragment), False
         return iri, not uris.is_local(iri)
 
     def link(self, iri: str, detail: str | None = None) -> Link:
@@ -233,11 +244,11 @@ class View:
 
     def page_href(self, stem: str, lang: str | None = None, fragment: str = "") -> str:
         """Return the relative link to another page of the site (in this language by default)."""
-        return self.graph.uris.href(self.page, self.graph.page_path(stem, lang or self.lang), fragment)
+        return self.graph.href(self.page, self.graph.page_path(stem, lang or self.lang), fragment)
 
     def site_href(self, path: str | PurePosixPath) -> str:
         """Return the relative link to any file of the site."""
-        return self.graph.uris.href(self.page, PurePosixPath(path))
+        return self.graph.href(self.page, PurePosixPath(path))
 
     def value(self, term: Term, *, with_text: bool = False) -> Value:
         """Return a term as a link (IRIs) or a text (literals, with dates spelt out)."""
