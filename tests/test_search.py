@@ -275,6 +275,12 @@ def test_typing_suggests_and_the_keyboard_opens_the_resource_in_the_page_s_langu
     state = tab.evaluate(STATE)
     assert state["active"] == "site-search-list-0" and state["selected"] == ["site-search-list-0"]
     assert state["focused"], "the focus stays in the box while the options are chosen"
+    # The active option is shown in the site's focus colours (yellow, dark text).
+    shown_as = "getComputedStyle(document.getElementById('site-search-list-0'))"
+    assert tab.evaluate(f"[{shown_as}.backgroundColor, {shown_as}.color]") == [
+        "rgb(255, 221, 0)",
+        "rgb(11, 12, 12)",
+    ]
     tab.key("ArrowDown", 40)
     tab.key("ArrowUp", 38)
     assert tab.evaluate(STATE)["active"] == "site-search-list-0"
@@ -294,7 +300,9 @@ def test_typing_suggests_and_the_keyboard_opens_the_resource_in_the_page_s_langu
 
 def test_escape_closes_and_an_unknown_name_is_announced(server: str, tab: Tab) -> None:
     tab.open(server + page("dataset", "en"))
-    focus_box(tab)
+    for _ in range(3):  # keyboard only: the skip link, the site's name, then the search box
+        tab.key("Tab", 9)
+    assert tab.evaluate("document.activeElement.id") == "site-search"
     type_text(tab, "fo")
     until(tab, f"{OPTIONS}.length > 0")
     tab.key("Escape", 27)
