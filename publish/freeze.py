@@ -37,7 +37,7 @@ from .releases import (
     releases_dir,
     sha256,
 )
-from .uris import PARTS
+from .uris import PARTS, is_history
 from .validate import format_text, validate
 
 
@@ -213,6 +213,7 @@ def _frozen_files(dated: LoadedDataset, config: Config) -> dict[PurePosixPath, b
     for artifact in plan(dated, config):
         fmt = formats.site_format(str(artifact.path))
         stored = artifact.path.parts[0] == "release"  # earlier releases stay in their own folders
+        stored = stored or is_history(artifact.path)  # changelog, feed, stream: made from the history
         if fmt is not None and fmt.parser and fmt.kind != formats.PAGE and not stored:
             frozen[artifact.path] = artifact.body
     broken = wellformed.ill_formed((str(path), body) for path, body in frozen.items())

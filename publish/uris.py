@@ -34,6 +34,16 @@ IMMUTABLE_FOLDERS = ("release/", "ldes/")
 GONE_FOLDER = "gone"
 
 
+# Site paths the build makes from the release history (changelog, feed, change stream, gone
+# IRIs): a release freezes the files of its data, not these.
+HISTORY_PATHS = ("changes/", "ldes.", "ldes/", "releases.atom", GONE_FOLDER + "/")
+
+
+def is_history(path: PurePosixPath | str) -> bool:
+    """Tell whether a site file is made from the release history rather than from the data."""
+    return str(path).startswith(HISTORY_PATHS)
+
+
 def is_immutable(path: PurePosixPath | str) -> bool:
     """Tell whether a site file can never change once published: release copies, change-stream pages."""
     return str(path).startswith(IMMUTABLE_FOLDERS)

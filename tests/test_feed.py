@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -83,3 +85,24 @@ def test_the_feed_is_served_as_atom(built_site: Path) -> None:
     answer = asyncio.run(answer_once(app, "/releases.atom", headers={}))
     assert answer.status == 200
     assert dict(answer.headers)["content-type"] == "application/atom+xml; charset=utf-8"
+
+
+def test_a_release_freezes_the_data_not_the_history(project: Path, cli: Callable[..., Any]) -> None:
+    """The changelog, feed, stream and gone pages are made from the history, not frozen into it."""
+    result = cli(
+        "release",
+        "2030.01",
+        "--project",
+        str(project),
+        "--notes",
+        "Prøve",
+        "--notes-en",
+        "Test",
+        "--issued",
+        "2030-01-01",
+    )
+    assert result.exit_code == 0, result.stderr
+    table = tomllib.loads((project / "data" / "releases" / "2030.01" / "release.toml").read_text("utf-8"))
+    assert "dataset.nq.gz" in table["files"]
+    history = ("changes/", "ldes.", "ldes/", "releases.atom", "gone/")
+    assert [path for path in table["files"] if path.startswith(history)] == []
