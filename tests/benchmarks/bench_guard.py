@@ -1,4 +1,4 @@
-"""Time the query guard (rdflib's parser on the hot path of every uncached query).
+"""Time the query guard (on the hot path of every uncached query: tree-sitter, else rdflib).
 
 Run:  python tests/benchmarks/bench_guard.py [--repeat 50]
 
