@@ -23,7 +23,7 @@ from servers import recording_listener
 from publish.config import load_config
 from publish.errors import QueryError
 from publish.sandbox import _ARCHES, program
-from publish.workers import Job, QueryPool, WorkerLimits, answer_one
+from publish.workers import BusyError, Job, QueryPool, QueryTimeoutError, WorkerLimits, answer_one
 
 # Run in a child: install the filter, then try the network in every way a query engine could.
 CHILD = r"""
@@ -233,3 +233,33 @@ def test_without_seccomp_the_commands_refuse_unless_allowed(
     allowed = text.replace("[tool.klyngedata]\n", "[tool.klyngedata]\nallow_unsandboxed = true\n", 1)
     (project / "pyproject.toml").write_text(allowed, encoding="utf-8")
     assert CliRunner().invoke(main, args, catch_exceptions=False).exit_code == 0
+
+
+CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs for minutes
+
+
+def test_waiting_queries_time_out_or_leave_and_the_worker_serves_on(built_site: Path) -> None:
+    # One worker, no reserve: a query that overruns holds it; one waiting past its own limit gets
+    # BusyError, one whose request goes away stops waiting; the killed worker's replacement answers.
+    async def run() -> tuple[str, str, bytes, int, int]:
+        pool = QueryPool(built_site, BASE, size=1, reserve_timeout=0)
+        await pool.start()
+        try:
+            slow = asyncio.create_task(pool.run(Job(CROSS, "json", "turtle", 10), timeout=2))
+            await asyncio.sleep(0.2)
+            gone = asyncio.create_task(pool.run(Job("ASK {}", "json", "turtle", 10), timeout=30))
+            with pytest.raises(BusyError) as busy:
+                await pool.run(Job("ASK {}", "json", "turtle", 10), timeout=0.3)
+            gone.cancel()
+            with pytest.raises(QueryTimeoutError) as stopped:
+                await slow
+            answer = await pool.run(Job("ASK { ?s ?p ?o }", "json", "turtle", 10), timeout=30)
+            return busy.value.message, stopped.value.message, answer.body, len(pool._workers), len(pool._idle)
+        finally:
+            await pool.close()
+
+    busy, stopped, body, workers, idle = asyncio.run(run())
+    assert busy == "every query worker stayed busy for 0.3 s; try again later"
+    assert stopped.startswith("the query was stopped after the time limit of 2 s")
+    assert json.loads(body) == {"head": {}, "boolean": True}
+    assert (workers, idle) == (1, 1)  # the replacement, idle again; no worker lost to the waiters
