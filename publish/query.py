@@ -45,9 +45,7 @@ def answer(
     named query's parameters. With ``as_of`` (a day), the dataset frozen by the latest release
     issued on or before it answers instead of the site's own (publish.asof).
     """
-    # Imported here, not above: ``query --list`` needs none of the workers, releases or guard.
-    from .asof import parse_day, release_on
-    from .releases import load_releases
+    # Imported here, not above: ``query --list`` needs neither the workers nor the guard.
     from .workers import Job, answer_one
 
     _require_format(fmt)
@@ -64,9 +62,18 @@ def answer(
     if _has_surrogate(body):  # bytes that are not UTF-8 reach argv as lone surrogates
         raise UsageError("the query text is not valid UTF-8; write the query as UTF-8")
     bound = tuple((variable.value, term) for variable, term in (substitutions or {}).items())
-    release = release_on(load_releases(config), parse_day(as_of)).version if as_of is not None else ""
+    release = _release(config, as_of) if as_of is not None else ""
     job = Job(body, fmt, fmt, sys.maxsize, substitutions=bound, release=release)
     return answer_one(site, config, job).body
+
+
+def _release(config: Config, as_of: str) -> str:
+    """Return the version of the latest release issued on or before the day ``as_of``."""
+    # Imported here: only --as-of reads the stored releases (and the loader they need).
+    from .asof import parse_day, release_on
+    from .releases import load_releases
+
+    return release_on(load_releases(config), parse_day(as_of)).version
 
 
 def _require_format(fmt: str) -> None:
