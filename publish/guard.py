@@ -190,8 +190,8 @@ def tree_plan(text: str, base: str) -> QueryPlan | None:
     parser, finder = _tree_sitter()
     data = text.encode("utf-8")
     root = parser.parse(data).root_node
-    if root.has_error:
-        return None
+    if root.has_error or data[: root.start_byte].strip() or data[root.end_byte :].strip():
+        return None  # an error node, or text outside the tree
     forms = [child for child in root.named_children if child.type not in _TREE_AROUND]
     if len(forms) != 1 or forms[0].type not in _TREE_FORMS:
         return None
