@@ -21,6 +21,13 @@ format, a file missing or changed) the unit is made again. Whole-dataset documen
 list pages, the catalogue and the dump are always made again. Any file of the new site with the
 bytes the previous build wrote at its path (the manifest's SHA-256, then compared byte for byte)
 is a hard link to the previous file instead of a new one (``build.write_site``).
+
+What keeps this sound: a page reads the data only through the index, while it renders. A value
+derived from the data and kept from one page to the next (a memo of labels, say) would hide
+the reads of every page after the first; such state is either part of the key (the strategy,
+passed as ``also``) or must not exist. Memos of paths, CURIEs and links, made from the
+configuration alone, are fine. tests/test_incremental.py compares rebuilt and cold sites byte
+for byte, so a leak shows for the edits it makes.
 """
 
 from __future__ import annotations

@@ -64,7 +64,12 @@ class Banner:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         problem = self.live.problem
-        if scope["type"] != "http" or problem is None or scope["path"] == "/sparql":
+        if (
+            scope["type"] != "http"
+            or problem is None
+            or scope["path"] == "/sparql"
+            or scope["method"] == "HEAD"
+        ):
             await self.app(scope, receive, send)
             return
         headers = [(name, value) for name, value in scope["headers"] if name.lower() not in _SKIPPING]

@@ -170,3 +170,49 @@ def test_a_failing_watcher_is_reported_and_the_server_goes_on(
     watcher.start()
     watcher.close()
     assert len(said) == 1 and "Stopped watching" in said[0] and "inotify watch limit reached" in said[0]
+
+
+def _through_banner(
+    method: str, headers: list[tuple[bytes, bytes]]
+) -> tuple[dict[bytes, bytes], bytes, list]:
+    """Send one request through the Banner middleware around a stub app serving a small page."""
+    import asyncio
+
+    from publish.i18n import load_messages
+    from publish.preview import Banner, Live
+
+    page = b'<!DOCTYPE html>\n<html lang="en">\n<body class="x">\n<h1>Old</h1>\n</body></html>\n'
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    async def app(scope: dict, receive: object, send: Callable[[dict], Any]) -> None:
+        seen.append(scope["headers"])
+        head = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(page)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": [*head, (b"etag", b'"t"')]})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else page})
+
+    live = Live(load_messages(("da", "en")), problem=lambda lang: f"report in {lang}: data/tiny.ttl:42")
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": "/x.en.html", "headers": headers}
+    asyncio.run(Banner(app, live=live)(scope, None, send))  # type: ignore[arg-type]
+    return dict(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:]), seen
+
+
+def test_the_banner_goes_after_body_and_the_page_is_not_cached() -> None:
+    head, body, seen = _through_banner("GET", [(b"if-none-match", b'"t"'), (b"accept", b"text/html")])
+    document = html5lib.parse(body, namespaceHTMLElements=False)
+    banner = _banner(document)
+    assert banner is not None and banner.get("lang") == "en"
+    assert "report in en: data/tiny.ttl:42" in "".join(banner.itertext())
+    assert body.index(b'id="preview-problem"') > body.index(b'<body class="x">')
+    assert head[b"content-length"] == str(len(body)).encode() and head[b"cache-control"] == b"no-store"
+    assert b"etag" not in head
+    assert seen == [[(b"accept", b"text/html")]]  # no 304 for the copy without the banner
+
+
+def test_a_head_request_keeps_its_headers() -> None:
+    head, body, _ = _through_banner("HEAD", [])
+    assert body == b"" and head[b"content-length"] != b"0"
