@@ -329,3 +329,30 @@ def test_the_results_name_the_same_nodes_in_both_engines() -> None:
         assert [(r.focus, r.component, r.messages) for r in results] == [
             (BNode("b1"), "MinCount", (shacl.rdflib_term(ox.Literal("two", language="en")),))
         ], engine
+
+
+# ---------------------------------------------------------------- how the data reaches pyshacl-turbo
+
+
+def test_the_ascii_ntriples_are_the_same_triples() -> None:
+    """Every character beyond ASCII (in an IRI, a label, beyond the BMP) comes back as it was."""
+    triples = [
+        ox.Triple(ox.NamedNode(f"{BASE}id/area/æblegrød"), ox.NamedNode(f"{BASE}ontology#p"), obj)
+        for obj in (
+            ox.Literal('Søren – «tekst» 😀\n"quoted" \\ back', language="da"),
+            ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#positiveInteger")),
+            ox.BlankNode("c14n0"),
+        )
+    ]
+    text = shacl.ascii_ntriples(triples)
+    assert text.isascii() and "\\u00E6" in text and "\\U0001F600" in text
+    assert [q.triple for q in ox.parse(text.encode("ascii"), format=ox.RdfFormat.N_TRIPLES)] == triples
+
+
+def test_a_pyoxigraph_store_would_change_the_data() -> None:
+    """Why shacl.run_turbo does not hand pyshacl-turbo a pyoxigraph Store, though it takes one."""
+    positive = ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#positiveInteger"))
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(f"{BASE}x"), ox.NamedNode(f"{BASE}ontology#position"), positive))
+    (stored,) = list(store)
+    assert stored.object != positive  # kept as xsd:integer: sh:datatype xsd:positiveInteger would fail
