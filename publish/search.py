@@ -22,9 +22,9 @@ files: Danish puts Æ, Ø, Å after Z). Pure functions of the dataset: the same 
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -64,13 +64,26 @@ def fold(text: str) -> str:
     """Return ``text`` as the search compares it: lower case, no accents, FOLDS, words split by one space.
 
     ``static/search.js`` folds the same way (NFKD, marks \\p{M} removed, FOLDS, anything but
-    letters \\p{L} and digits \\p{N} a separator).
+    letters \\p{L} and digits \\p{N} a separator; FOLDS turn letters into letters, so it does
+    not matter that separators are marked here before them).
     """
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    bare = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    bare = unicodedata.normalize("NFKD", text.lower()).translate(_BARE)
     for letters, typed in FOLDS:
         bare = bare.replace(letters, typed)
-    return " ".join("".join(c if unicodedata.category(c)[0] in "LN" else " " for c in bare).split())
+    return " ".join(bare.split())
+
+
+class _Bare(dict[int, str | None]):
+    """The table of :func:`fold`, filled as characters are met: marks removed, separators a space."""
+
+    def __missing__(self, code: int) -> str | None:
+        category = unicodedata.category(chr(code))
+        value = None if category[0] == "M" else chr(code) if category[0] in "LN" else " "
+        self[code] = value
+        return value
+
+
+_BARE = _Bare()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +123,20 @@ def names(graph: Graph, iri: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def kind(graph: Graph, iri: str, lang: str) -> str | None:
-    """Return what a resource is, in ``lang``: its class from our ontology, else its first class."""
+def kind(graph: Graph, iri: str, lang: str, known: dict[str, str] | None = None) -> str | None:
+    """Return what a resource is, in ``lang``: its class from our ontology, else its first class.
+
+    ``known`` keeps the labels of classes met before (a few dozen classes, many things).
+    """
     types = sorted(graph.types(iri))
     own = [t for t in types if t.startswith(graph.uris.ontology_namespace)]
     chosen = (own or types)[:1]
-    return graph.label(chosen[0], lang).value if chosen else None
+    if not chosen:
+        return None
+    known = {} if known is None else known
+    if chosen[0] not in known:
+        known[chosen[0]] = graph.label(chosen[0], lang).value
+    return known[chosen[0]]
 
 
 def index(graph: Graph, lang: str) -> dict[str, Any]:
@@ -123,16 +144,19 @@ def index(graph: Graph, lang: str) -> dict[str, Any]:
     alphabet = str(graph.messages[lang]["search"]["alphabet"])
     path = graph.uris.search_index(lang)
     kinds: dict[str, int] = {}
+    classes: dict[str, str] = {}
+    labels = {iri: graph.label(iri, lang).value for iri in graph.resources}
     items = []
-    for iri in _alphabetical(graph, graph.resources, lang, alphabet):
-        label = graph.label(iri, lang).value
+    for iri in sorted(labels, key=lambda i: (collation(labels[i], alphabet), i)):
+        label = labels[iri]
         seen = {fold(label)}
         others = []
         for name in names(graph, iri):
-            if fold(name) not in seen:
-                seen.add(fold(name))
+            folded = fold(name)
+            if folded not in seen:
+                seen.add(folded)
                 others.append(name)
-        what = kind(graph, iri, lang)
+        what = kind(graph, iri, lang, classes)
         number = kinds.setdefault(what, len(kinds)) if what is not None else None
         href = graph.uris.href(path, graph.page_path(iri, lang))
         items.append([label, number, href, others])
@@ -148,11 +172,12 @@ def index_artifact(graph: Graph, lang: str) -> Artifact:
 def entries(view: View) -> list[Entry]:
     """Return the lines of the A–Z page: every resource by label, and its other names in the language."""
     graph, lang = view.graph, view.lang
+    classes: dict[str, str] = {}
     lines = []
     for iri in graph.resources:
         label = graph.label(iri, lang)
         href, _ = view.href_of(iri)
-        what = kind(graph, iri, lang)
+        what = kind(graph, iri, lang, classes)
         lines.append(Entry(label.value, href, what, label.lang))
         for other in graph.texts(iri, ALT_LABEL, lang):
             if other.lang is None and fold(other.value) != fold(label.value):
@@ -176,20 +201,18 @@ def letter(label: str, alphabet: str) -> str | None:
 
 def collation(label: str, alphabet: str) -> tuple[tuple[int, int, int], ...]:
     """Return the sort key of a label in a language's alphabet (accented letters beside their base)."""
-    key = []
-    for char in label.upper():
-        base = unicodedata.normalize("NFKD", char)[:1]
-        if char in alphabet:
-            key.append((1, alphabet.index(char), 0))
-        elif base in alphabet:
-            key.append((1, alphabet.index(base), ord(char)))
-        else:
-            key.append((0, ord(char), 0))
-    return tuple(key)
+    return tuple(_rank(char, alphabet) for char in label.upper())
 
 
-def _alphabetical(graph: Graph, iris: Iterable[str], lang: str, alphabet: str) -> list[str]:
-    return sorted(iris, key=lambda iri: (collation(graph.label(iri, lang).value, alphabet), iri))
+@functools.lru_cache(maxsize=4096)
+def _rank(char: str, alphabet: str) -> tuple[int, int, int]:
+    """Return the place of one (upper-case) character: a letter of the alphabet, else by code point."""
+    base = unicodedata.normalize("NFKD", char)[:1]
+    if char in alphabet:
+        return (1, alphabet.index(char), 0)
+    if base in alphabet:
+        return (1, alphabet.index(base), ord(char))
+    return (0, ord(char), 0)
 
 
 def a_z_page(site: Site, lang: str) -> Artifact:
