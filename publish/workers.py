@@ -249,6 +249,9 @@ class _Worker:
 
     def stop(self) -> None:
         self._forget()
+        self._ended = True  # a query still waiting on this worker (the pool closed) ends now
+        if self._waiting is not None and not self._waiting.done():
+            self._waiting.set_result(None)
         self.process.kill()
         self.process.join(timeout=5)
         self.jobs.close()

@@ -263,3 +263,22 @@ def test_waiting_queries_time_out_or_leave_and_the_worker_serves_on(built_site: 
     assert stopped.startswith("the query was stopped after the time limit of 2 s")
     assert json.loads(body) == {"head": {}, "boolean": True}
     assert (workers, idle) == (1, 1)  # the replacement, idle again; no worker lost to the waiters
+
+
+def test_a_query_in_flight_when_the_pool_closes_ends_at_once(built_site: Path) -> None:
+    # serve --watch closes the old pool when a new site is swapped in: a query still running in
+    # it must not hang until its time limit.
+    async def run() -> tuple[str, float]:
+        pool = QueryPool(built_site, BASE, size=1, reserve_timeout=0)
+        await pool.start()
+        running = asyncio.create_task(pool.run(Job(CROSS, "json", "turtle", 10), timeout=60))
+        await asyncio.sleep(0.3)
+        started = time.monotonic()
+        await pool.close()
+        with pytest.raises(QueryError) as caught:
+            await running
+        return caught.value.message, time.monotonic() - started
+
+    message, seconds = asyncio.run(run())
+    assert message == "the query stopped its worker unexpectedly and was not answered; try again"
+    assert seconds < 10
