@@ -165,10 +165,8 @@ def snippet(project: Path, reference: str, lang: str | None) -> None:
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter.")
 @click.option(
     "--lang",
-    default="en",
-    show_default=True,
     metavar="LANG",
-    help="Language of --list's titles: one configured.",
+    help="Language of --list's titles and of the answers' labels: one configured (default: the primary).",
 )
 @click.option(
     "--format",
@@ -192,7 +190,7 @@ def query(
     named: str | None,
     list_named: bool,
     params: tuple[str, ...],
-    lang: str,
+    lang: str | None,
     fmt: str,
     as_of: str | None,
     site: Path | None,
@@ -220,6 +218,7 @@ def query(
         params=params,
         fmt=fmt,
         as_of=as_of,
+        lang=config.language(lang),
     )
     click.echo(body.decode("utf-8"), nl=False)
 

@@ -13,19 +13,43 @@ from pathlib import Path
 from .config import Config
 from .errors import UsageError
 from .formats import GRAPH, RESULTS, of_kind
-from .sparql import bindings, get_named, named_queries, portable_text
+from .sparql import Resolver, bindings, get_named, named_queries, with_language
 from .sparql import listing as headed
 
 
 def listing(config: Config, lang: str) -> str:
     """Return every named query, each under a ``# query: <name>`` line, ready to run in any store.
 
-    Each is headed by its title and description in ``lang``.
+    Each is headed by its title and description in ``lang`` and answers in ``lang``.
     """
     text, base = config.messages[lang], config.base_iri
     return "".join(
-        f"# query: {name}\n{headed(named, text, base=base)}\n" for name, named in named_queries().items()
+        f"# query: {name}\n{headed(named, text, base=base, lang=lang)}\n"
+        for name, named in named_queries().items()
     )
+
+
+def resolver(config: Config) -> Resolver:
+    """Return what turns a slug or a label a user typed into the IRI of one resource of the dataset.
+
+    The dataset is read from the sources on first use only (a query with no such parameter
+    never reads it). Labels are compared as the search box compares them (publish.search.fold).
+    """
+    # Imported here: reading the dataset is needed only for a parameter given by slug or label.
+    from .dataset import load
+    from .html import Site
+    from .lookup import resolve
+    from .search import fold, names
+    from .view import Graph
+
+    graphs: list[Graph] = []
+
+    def find(reference: str) -> str:
+        if not graphs:
+            graphs.append(Site(load(config), config).graph)
+        return resolve(graphs[0], reference, fold=fold, names=names)
+
+    return find
 
 
 def answer(
@@ -38,11 +62,13 @@ def answer(
     params: Iterable[str] = (),
     fmt: str,
     as_of: str | None = None,
+    lang: str | None = None,
 ) -> bytes:
     """Answer one query over the site built at ``site``, in the answer format ``fmt``.
 
     Give exactly one of ``text``, ``query_file`` and ``named``; ``params`` (``NAME=VALUE``) bind a
-    named query's parameters. With ``as_of`` (a day), the dataset frozen by the latest release
+    named query's parameters (an IRI by slug, label or IRI); ``lang`` the language of its answer
+    (default: the primary language). With ``as_of`` (a day), the dataset frozen by the latest release
     issued on or before it answers instead of the site's own (publish.asof).
     """
     # Imported here, not above: ``query --list`` needs neither the workers nor the guard.
@@ -53,8 +79,10 @@ def answer(
     substitutions = None
     if named is not None:
         chosen = get_named(named)
-        body = portable_text(chosen, base=config.base_iri)
-        substitutions = bindings(chosen, values, base=config.base_iri)
+        substitutions = bindings(chosen, values, base=config.base_iri, resolve=resolver(config))
+        # ``--param lang=…`` (checked by bindings) or ``--lang`` chooses the answer's language.
+        answer_lang = config.language(values.get("lang", lang))
+        body = with_language(chosen, answer_lang, base=config.base_iri)
     elif query_file is not None:
         body = _read(query_file)
     else:

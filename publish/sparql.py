@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -17,11 +17,25 @@ from .uris import Uris
 
 _HEADER = re.compile(r"^#\s*(param):\s*(.+)$")
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+# The kind of the parameter that chooses the language of an answer's labels and texts (``?lang``).
+# The query files read it as ``COALESCE(?lang, "da")``, so unbound they answer in the primary
+# language (the example); the page and the CLI bind another language with a VALUES clause in the
+# text (pyoxigraph binds by substitution only variables the SELECT projects, and ?lang is not one).
+LANGUAGE = "language"
+# What a parameter of each kind accepts, said to whoever typed something else.
+EXPECTED = {
+    "iri": "a slug (energiteknologi), a label (Energiteknologi, Energy technology) or a full IRI",
+    "xsd:date": "a date as YYYY-MM-DD (e.g. 2021-06-01)",
+    LANGUAGE: "a language code such as da or en",
+}
+# Turns what a user typed for an ``iri`` parameter (a slug, a label) into an IRI, or raises a
+# UsageError; given by whoever holds the dataset (publish.query).
+Resolver = Callable[[str], str]
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """A variable a named query takes: its name, kind (``iri`` or an xsd datatype), need, example."""
+    """A variable a named query takes: name, kind (``iri``, ``language``, an xsd datatype), need, example."""
 
     name: str
     kind: str
@@ -75,10 +89,13 @@ def heading(query: NamedQuery, text: Mapping[str, Any]) -> tuple[str, str]:
     return str(found.get("title", query.name)), str(found.get("description", ""))
 
 
-def listing(query: NamedQuery, text: Mapping[str, Any], *, base: str) -> str:
-    """Return a named query ready to run anywhere, headed by its title and description as comments."""
+def listing(query: NamedQuery, text: Mapping[str, Any], *, base: str, lang: str | None = None) -> str:
+    """Return a named query ready to run anywhere, headed by its title and description as comments.
+
+    Its answer is in ``lang`` (default: the primary language, the language parameter's example).
+    """
     title, description = heading(query, text)
-    return f"# title: {title}\n# description: {description}\n" + with_examples(query, base=base)
+    return f"# title: {title}\n# description: {description}\n" + with_examples(query, base=base, lang=lang)
 
 
 def _parse(name: str, text: str) -> NamedQuery:
@@ -96,18 +113,38 @@ def _parse(name: str, text: str) -> NamedQuery:
     return NamedQuery(name, tuple(params), text)
 
 
-def with_examples(query: NamedQuery, *, base: str) -> str:
+def with_examples(query: NamedQuery, *, base: str, lang: str | None = None) -> str:
     """Return the query text with a VALUES clause binding each required parameter to its example.
 
-    The clause goes right after the first ``WHERE {`` of our own query files, so the text runs
-    as it is on any SPARQL endpoint (the query page prefills its forms with it).
+    The language parameter is bound to ``lang`` when that is not its example (the primary
+    language, which the query answers in unbound). The clause goes right after the first
+    ``WHERE {`` of our own query files, so the text runs as it is on any SPARQL endpoint (the
+    query page prefills its forms with it).
     """
-    text = portable_text(query, base=base)
     clauses = []
     for param in query.params:
         if param.required and param.example:
             term = bindings(query, {param.name: param.example}, base=base)[ox.Variable(param.name)]
             clauses.append(f"VALUES ?{param.name} {{ {term} }}")
+    return _with_values(portable_text(query, base=base), clauses + language_values(query, lang))
+
+
+def language_values(query: NamedQuery, lang: str | None) -> list[str]:
+    """Return the VALUES clause binding the query's language parameter to ``lang``, if it needs one."""
+    return [
+        f"VALUES ?{param.name} {{ {ox.Literal(lang)} }}"
+        for param in query.params
+        if param.kind == LANGUAGE and lang and lang != param.example
+    ]
+
+
+def with_language(query: NamedQuery, lang: str | None, *, base: str) -> str:
+    """Return the query text, absolute, answering in ``lang`` (the CLI runs this one)."""
+    return _with_values(portable_text(query, base=base), language_values(query, lang))
+
+
+def _with_values(text: str, clauses: list[str]) -> str:
+    """Return ``text`` with ``clauses`` inserted right after its first ``WHERE {``."""
     if not clauses:
         return text
     match = re.search(r"WHERE\s*\{", text, re.IGNORECASE)
@@ -125,8 +162,15 @@ def get_named(name: str) -> NamedQuery:
     return queries[name]
 
 
-def bindings(query: NamedQuery, values: dict[str, str], *, base: str) -> dict[ox.Variable, Term]:
-    """Turn ``name=value`` strings into typed RDF terms for the query's parameters."""
+def bindings(
+    query: NamedQuery, values: dict[str, str], *, base: str, resolve: Resolver | None = None
+) -> dict[ox.Variable, Term]:
+    """Turn ``name=value`` strings into typed RDF terms for the query's parameters.
+
+    An ``iri`` parameter takes a full IRI (``<…>`` too); anything else goes to ``resolve`` (a
+    slug, a label), and without one is refused. The language parameter is checked, not bound
+    here: see :func:`language_values`.
+    """
     known = {param.name: param for param in query.params}
     for name in values:
         if name not in known:
@@ -142,27 +186,46 @@ def bindings(query: NamedQuery, values: dict[str, str], *, base: str) -> dict[ox
                     parameter="params",
                 )
             continue
-        result[ox.Variable(param.name)] = _term(query, param, values[param.name], base=base)
+        term = _term(query, param, values[param.name], resolve, base=base)
+        if param.kind != LANGUAGE:  # checked, but bound in the text (see LANGUAGE)
+            result[ox.Variable(param.name)] = term
     return result
 
 
-def _term(query: NamedQuery, param: Param, value: str, *, base: str) -> Term:
+def _term(query: NamedQuery, param: Param, value: str, resolve: Resolver | None, *, base: str) -> Term:
     """Return one parameter value as an RDF term, or raise a UsageError naming the parameter."""
+    text = value.strip()
     if param.kind == "iri":
-        text = value.strip().removeprefix("<").removesuffix(">")
-        try:
-            return ox.NamedNode(Uris(base).resolve(text))
-        except ValueError:
-            raise UsageError(
-                f"parameter {param.name!r} of query {query.name!r} takes an IRI such as "
-                f"{base}id/area/energiteknologi, got {value!r}"
-            ) from None
-    if param.kind == "xsd:date" and not _is_iso_date(value):
-        raise UsageError(
-            f"parameter {param.name!r} of query {query.name!r} takes a date as YYYY-MM-DD "
-            f"(e.g. 2021-06-01), got {value!r}"
-        )
-    return ox.Literal(value, datatype=ox.NamedNode(XSD + param.kind.removeprefix("xsd:")))
+        bare = text.removeprefix("<").removesuffix(">")
+        if _ABSOLUTE_IRI.fullmatch(bare) and (resolve is None or not bare.startswith(base)):
+            return ox.NamedNode(bare)  # another dataset's IRI: taken as it is
+        if resolve is None or not text:
+            raise refused(query, param, value)
+        try:  # one of ours (checked to be in the dataset), a slug or a label
+            return ox.NamedNode(resolve(bare))
+        except UsageError as exc:
+            raise refused(query, param, value, exc.message) from None
+    if param.kind == LANGUAGE:
+        if not re.fullmatch(r"[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*", text):
+            raise refused(query, param, value)
+        return ox.Literal(text.lower())
+    if param.kind == "xsd:date" and not _is_iso_date(text):
+        raise refused(query, param, value)
+    return ox.Literal(text, datatype=ox.NamedNode(XSD + param.kind.removeprefix("xsd:")))
+
+
+# An absolute IRI: a scheme, then no character an IRIREF forbids (SPARQL grammar rule 139).
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20]+")
+
+
+def refused(query: NamedQuery, param: Param, value: str, why: str = "") -> UsageError:
+    """Return the UsageError for a value a parameter does not take: what it takes, and why not."""
+    expected = EXPECTED.get(param.kind, f"a value of type {param.kind}")
+    reason = f" ({why})" if why else ""
+    return UsageError(
+        f"parameter {param.name!r} of query {query.name!r} takes {expected}; got {value!r}{reason}",
+        parameter="params",
+    )
 
 
 def _is_iso_date(value: str) -> bool:

@@ -200,8 +200,8 @@ def test_designations_active_on_a_date(site_store: ox.Store, day: str, expected:
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
-        ("objectives-of-area", "area=a b", "takes an IRI"),
-        ("objectives-of-area", "area=<https://w3id.org/klyngedata/id/area/x y>", "takes an IRI"),
+        ("objectives-of-area", "area=a b", "takes a slug (energiteknologi), a label"),
+        ("objectives-of-area", "area=<https://w3id.org/klyngedata/id/area/x y>", "or a full IRI"),
         ("designations-active-on", "date=juni", "takes a date as YYYY-MM-DD"),
         ("designations-active-on", "date=2021-02-30", "takes a date as YYYY-MM-DD"),
         ("designations-active-on", "date=20210601", "takes a date as YYYY-MM-DD"),

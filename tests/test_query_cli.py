@@ -9,10 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from click.testing import Result
 from conftest import BASE
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import SKOS
 
+from publish.errors import UsageError
 from publish.sparql import named_queries
 
 Run = Callable[..., Result]
@@ -108,3 +111,132 @@ def test_an_answer_format_the_registry_lacks_is_a_usage_error(built_site: Path, 
     result = cli("query", "ASK {}", "--format", "yaml", "--project", str(built_site.parent))
     assert result.exit_code == 2
     assert "--format" in result.stderr and "'yaml'" in result.stderr and "turtle" in result.stderr
+
+
+# ---------------------------------------------------------------- parameters as people type them
+
+ENERGY = f"{BASE}id/area/energiteknologi"
+
+
+def csv_rows(result: Result) -> list[dict[str, str]]:
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def labels_in(site: Path, iri: str) -> dict[str, str]:
+    """Return the skos:prefLabel of ``iri`` by language, read from the published dump by rdflib."""
+    graph = Graph().parse(site / "dataset.nt", format="nt")
+    return {str(label.language): str(label) for label in graph.objects(URIRef(iri), SKOS.prefLabel)}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "energiteknologi",  # a slug, as `snippet` takes it (was <base>energiteknologi: 0 rows)
+        "area/energiteknologi",  # kind/slug
+        "Energiteknologi",  # the Danish label
+        "energy technology",  # the English label, in another case
+        "  ENERGITEKNOLOGI ",  # what is typed, with spaces around
+        ENERGY,  # the IRI
+        f"<{ENERGY}>",  # the IRI as SPARQL writes it
+    ],
+)
+def test_an_area_given_as_slug_label_or_iri_gives_the_same_rows(
+    built_site: Path, cli: Run, value: str
+) -> None:
+    args = ("query", "--named", "cluster-for-area", "--format", "csv", "--project", str(built_site.parent))
+    rows = csv_rows(cli(*args, "--param", f"area={value}"))
+    # The area's cluster organisation (sources README §4): one row, the area itself.
+    assert [(row["area"], row["clusterLabel"]) for row in rows] == [(ENERGY, "Energy Cluster Denmark")]
+
+
+def test_a_label_is_matched_without_its_diacritics(built_site: Path, cli: Run) -> None:
+    args = ("query", "--named", "objectives-of-area", "--format", "csv", "--project", str(built_site.parent))
+    food = f"{BASE}id/area/foedevarer-og-bioressourcer"
+    typed = csv_rows(cli(*args, "--param", "area=fodevarer og bioressourcer"))
+    assert typed and {row["area"] for row in typed} == {food}
+    assert typed == csv_rows(cli(*args, "--param", f"area={food}"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "area=garbage",
+            "takes a slug (energiteknologi), a label (Energiteknologi, Energy technology) or a full IRI",
+        ),
+        (f"area={BASE}id/area/nowhere", "no resource"),  # ours, but not in the dataset
+        ("area=", "takes a slug"),
+    ],
+)
+def test_an_area_that_names_nothing_is_refused_saying_what_is_expected(
+    built_site: Path, cli: Run, value: str, expected: str
+) -> None:
+    result = cli(
+        "query", "--named", "cluster-for-area", "--param", value, "--project", str(built_site.parent)
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("klyngedata: --param: parameter 'area' of query 'cluster-for-area'")
+    assert expected in result.stderr and "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_a_month_is_not_a_date(built_site: Path, cli: Run) -> None:
+    """YYYY-MM is refused: the parameter is an xsd:date, and "2021-06"^^xsd:date is not one."""
+    args = ("query", "--named", "designations-active-on", "--project", str(built_site.parent))
+    result = cli(*args, "--param", "date=2021-06")
+    assert result.exit_code == 2 and "takes a date as YYYY-MM-DD" in result.stderr
+    assert cli(*args, "--param", "date=2021-06-01").exit_code == 0
+
+
+def test_an_ambiguous_label_is_refused_listing_the_candidates() -> None:
+    from publish.config import load_config
+    from publish.lookup import resolve
+    from publish.search import fold, names
+    from publish.view import Graph as View
+
+    config = load_config(Path(__file__).parent.parent)
+    label = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+    triples = [
+        ox.Triple(
+            ox.NamedNode(f"{config.base_iri}id/area/{slug}"), label, ox.Literal("Søfart", language="da")
+        )
+        for slug in ("sofart", "shipping")
+    ]
+    graph = View(triples, config.uris, config.messages)
+    with pytest.raises(UsageError, match=r"several resources; say which: area/shipping, area/sofart"):
+        resolve(graph, "sofart ", fold=fold, names=names)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_answer_is_in_the_language_asked_for(built_site: Path, cli: Run, lang: str) -> None:
+    args = ("query", "--named", "cluster-for-area", "--format", "csv", "--project", str(built_site.parent))
+    rows = csv_rows(cli(*args, "--param", "area=energiteknologi", "--lang", lang))
+    assert [row["areaLabel"] for row in rows] == [labels_in(built_site, ENERGY)[lang]]
+
+
+def test_the_primary_language_is_the_default_answer(built_site: Path, cli: Run) -> None:
+    args = ("query", "--named", "areas-by-authority", "--format", "csv", "--project", str(built_site.parent))
+    assert cli(*args).stdout == cli(*args, "--lang", "da").stdout != cli(*args, "--lang", "en").stdout
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_list_gives_titles_and_answers_in_the_language(built_site: Path, cli: Run, lang: str) -> None:
+    from publish.i18n import load_messages
+
+    result = cli("query", "--list", "--lang", lang, "--project", str(built_site.parent))
+    assert result.exit_code == 0
+    titles = [
+        line.removeprefix("# title: ") for line in result.stdout.splitlines() if line.startswith("# title: ")
+    ]
+    assert titles == [load_messages()[lang]["queries"][name]["title"] for name in sorted(named_queries())]
+    # Each listed query answers in that language when run as printed in a plain store.
+    store = ox.Store()
+    store.load(
+        path=str(built_site / "dataset.nt"),
+        format=ox.RdfFormat.N_TRIPLES,
+        to_graph=ox.NamedNode(f"{BASE}graph/data"),
+    )
+    block = next(b for b in result.stdout.split("# query: ")[1:] if b.startswith("cluster-for-area\n"))
+    labels = {row["areaLabel"].language for row in store.query(block.split("\n", 1)[1])}  # type: ignore[union-attr]
+    assert labels == {lang}
