@@ -10,13 +10,13 @@ All markup is in ``templates/`` (``changelog.html.j2``, ``gone.html.j2``, ``rele
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
 import pyoxigraph as ox
 
-from . import changerdf, formats, gone, ldes, releases, schemaorg
+from . import changerdf, exports, formats, gone, ldes, releases, schemaorg
 from .artifact import Artifact
 from .changetext import Teller
 from .config import Config
@@ -42,21 +42,23 @@ def history_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
     history = release_diffs(config, stored)
     site = Site(dataset, config)
     uris = config.uris
-    artifacts = ldes.stream_artifacts(uris, history)
+    # The site's published JSON-LD context (as build makes it): our JSON-LD uses its terms only.
+    context = exports.make_context(dataset.triples(), uris.prefixes())
+    artifacts = ldes.stream_artifacts(uris, history, context)
     for release, diff in history:
-        artifacts += changes_artifacts(site, release, diff)
+        artifacts += changes_artifacts(site, release, diff, context)
     artifacts.append(feed_artifact(site, history))
     current = snapshot(WORKING, dataset.quads(*PARTS), uris)
     by_version = {release.version: release for release in stored}
     for thing in gone.find(uris, [(release, diff.new) for release, diff in history], current):
-        artifacts += gone_artifacts(site, thing, by_version[thing.last])
+        artifacts += gone_artifacts(site, thing, by_version[thing.last], context)
     return artifacts
 
 
 def _rdf_forms(
-    stem: PurePosixPath, triples: Sequence[Any], uris: Uris, extra: dict[str, str]
+    stem: PurePosixPath, triples: Sequence[Any], uris: Uris, extra: dict[str, str], context: Mapping[str, Any]
 ) -> list[Artifact]:
-    vocabulary = Vocabulary({**uris.prefixes(), **extra})
+    vocabulary = Vocabulary({**uris.prefixes(), **extra}, context)
     return [
         Artifact(stem.with_name(fmt.path(stem.name)), fmt.media_type, fmt.write(triples, vocabulary))
         for fmt in formats.rdf_documents()
@@ -64,12 +66,13 @@ def _rdf_forms(
     ]
 
 
-def changes_artifacts(site: Site, release: Release, diff: Diff) -> list[Artifact]:
+def changes_artifacts(site: Site, release: Release, diff: Diff, context: Mapping[str, Any]) -> list[Artifact]:
     """Return a release's changelog page in every language, its RDF forms and its TriG."""
     uris, messages = site.uris, site.messages
     stem = uris.changes_stem(release.version)
     iri = uris.url(stem)
-    artifacts = _rdf_forms(stem, changerdf.summary(diff, uris, messages, iri=iri), uris, changerdf.PREFIXES)
+    summary = changerdf.summary(diff, uris, messages, iri=iri)
+    artifacts = _rdf_forms(stem, summary, uris, changerdf.PREFIXES, context)
     trig = changerdf.statements_trig(diff, uris, messages, iri=iri)
     artifacts.append(Artifact(stem.with_name(TRIG.path(stem.name)), TRIG.media_type, trig))
     for lang in uris.languages:
@@ -152,7 +155,7 @@ def feed_artifact(site: Site, history: Sequence[tuple[Release, Diff]]) -> Artifa
     return Artifact(uris.feed_path, ATOM.media_type, body.encode("utf-8"))
 
 
-def gone_artifacts(site: Site, thing: gone.Gone, last: Release) -> list[Artifact]:
+def gone_artifacts(site: Site, thing: gone.Gone, last: Release, context: Mapping[str, Any]) -> list[Artifact]:
     """Return what a gone thing's IRI answers with 410: its RDF forms and a page per language.
 
     The pages are written under gone/ but served at the thing's own address, so their links are
@@ -161,7 +164,7 @@ def gone_artifacts(site: Site, thing: gone.Gone, last: Release) -> list[Artifact
     uris = site.uris
     stem = uris.gone_stem(thing.iri)
     own = uris.document_stem(thing.iri)
-    artifacts = _rdf_forms(stem, thing.triples(uris), uris, {})
+    artifacts = _rdf_forms(stem, thing.triples(uris), uris, {}, context)
     frozen = TURTLE.path(str(own))
     for lang in uris.languages:
         view = site.view(str(own), lang)

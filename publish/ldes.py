@@ -6,7 +6,7 @@ A portal replicates the data, then stays in sync, by reading static pages:
     the ``ldes:EventStream`` (``<ldes#stream>``) and its view, the root ``tree:Node``
     ``<ldes>``: one ``tree:GreaterThanOrEqualToRelation`` on ``dct:modified`` per release, to
     that release's page. The only page that changes: a new release adds a relation.
-``ldes/<VERSION>.ttl``
+``ldes/<VERSION>.ttl`` (and its other RDF forms, ``.jsonld``, ``.nt``, ``.rdf``)
     one page per release, complete when the release is made and never changed afterwards
     (served ``immutable``). Its members are version objects, one per described thing (id/…) the
     release created, updated or deleted: ``as:Create``/``as:Update`` carry the thing's whole
@@ -20,14 +20,15 @@ not seen: exactly the new releases' members.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pyoxigraph as ox
 
 from . import formats
 from .artifact import Artifact
 from .diff import AS, DELETED, KIND_TYPES, Diff, descriptions
-from .formats import TURTLE, Vocabulary
+from .formats import Vocabulary
 from .rdf import DCT, RDF_TYPE, typed
 from .releases import Release
 from .uris import Uris
@@ -39,11 +40,16 @@ TIMESTAMP = DCT + "modified"
 VERSION_OF = DCT + "isVersionOf"
 
 
-def stream_artifacts(uris: Uris, history: Sequence[tuple[Release, Diff]]) -> list[Artifact]:
-    """Return the root page of the stream (every RDF format) and one Turtle page per release."""
+def stream_artifacts(
+    uris: Uris, history: Sequence[tuple[Release, Diff]], context: Mapping[str, Any] | None = None
+) -> list[Artifact]:
+    """Return the root page of the stream and one page per release, each in every RDF format.
+
+    ``context`` is the site's published JSON-LD context (its terms, nothing else, in JSON-LD).
+    """
     if not history:
         return []
-    vocabulary = Vocabulary({**uris.prefixes(), **PREFIXES})
+    vocabulary = Vocabulary({**uris.prefixes(), **PREFIXES}, context or {})
     root = root_triples(uris, [release for release, _ in history])
     stem = uris.document_stem(uris.stream)
     artifacts = [
@@ -53,8 +59,13 @@ def stream_artifacts(uris: Uris, history: Sequence[tuple[Release, Diff]]) -> lis
     ]
     for release, diff in history:
         page = page_triples(uris, release, diff)
-        body = TURTLE.write(page, vocabulary) if TURTLE.write is not None else b""
-        artifacts.append(Artifact(uris.stream_fragment(release.version), TURTLE.media_type, body))
+        # The page's IRI is its Turtle file; the other RDF forms beside it say the same.
+        turtle = uris.stream_fragment(release.version)
+        artifacts += [
+            Artifact(turtle.with_name(fmt.path(release.version)), fmt.media_type, fmt.write(page, vocabulary))
+            for fmt in formats.rdf_documents()
+            if fmt.write is not None
+        ]
     return artifacts
 
 

@@ -353,7 +353,3 @@ class Uris:
         ``id/area/x`` answers 410 with ``gone/id/area/x.<ext>`` when it has no documents of its own.
         """
         return PurePosixPath(GONE_FOLDER) / self._stem(iri_or_stem)
-
-    def is_immutable(self, path: PurePosixPath | str) -> bool:
-        """Tell whether a site file can never change once published: release copies, change-stream pages."""
-        return str(path).startswith(IMMUTABLE_FOLDERS)
