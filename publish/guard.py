@@ -26,17 +26,18 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import tree_sitter_sparql
-from pyparsing import ParseBaseException, ParseResults
-from rdflib.plugins.sparql.algebra import translatePrologue
-from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 from tree_sitter import Language, Node, Parser, QueryCursor
 from tree_sitter import Query as TreeQuery
 
 from .errors import QueryError
+
+if TYPE_CHECKING:  # rdflib's grammar costs ~200 ms to import; only the fallback path needs it
+    from pyparsing import ParseBaseException, ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
 
 _FORMS = {
     "SelectQuery": "SELECT",
@@ -115,13 +116,29 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
+# rdflib's own escape rule (parser.expandUnicodeEscapes: \\u or \\U, then 4 or 8 hex digits,
+# case-insensitive), written out so a plain query needs no rdflib import; rdflib expands again
+# inside parseQuery, so the rule must be exactly its rule (tests/test_guard.py compares them).
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", flags=re.I)
+
+
+def _expand_escapes(text: str) -> str:
+    def expand(match: re.Match[str]) -> str:
+        try:
+            return chr(int(match.group(1), 16))
+        except (ValueError, OverflowError) as exc:
+            raise ValueError("Invalid unicode code point: " + match.group(1)) from exc
+
+    return _UNICODE_ESCAPE.sub(expand, text)
+
+
 def canonical(text: str) -> str:
     """Return the text both parsers will read: escapes expanded once, CR as LF."""
     try:
-        expanded = expandUnicodeEscapes(text)
+        expanded = _expand_escapes(text)
     except ValueError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
-    if expandUnicodeEscapes(expanded) != expanded:
+    if _expand_escapes(expanded) != expanded:
         raise QueryError(
             "a \\u or \\U escape in this query spells another escape; write the character itself"
         )
@@ -146,6 +163,8 @@ def check_query(
 
 def rdflib_plan(text: str, base: str) -> QueryPlan:
     """Decide on rdflib's parse tree: SERVICE anywhere is refused; the dataset clause resolved."""
+    from rdflib.plugins.sparql.algebra import translatePrologue
+
     tree = _parse(text)
     prologue, query = tree[0], tree[1]
     if any(node.name == "ServiceGraphPattern" for node in _nodes(query)):
@@ -280,6 +299,9 @@ def _text(node: Node) -> str:
 
 def _parse(text: str) -> ParseResults:
     """Parse with rdflib's SPARQL 1.1 grammar; say 'read-only' for an update, fail closed otherwise."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION))
     try:
@@ -297,6 +319,9 @@ def _parse(text: str) -> ParseResults:
 
 
 def _is_update(text: str) -> bool:
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseUpdate
+
     try:
         parseUpdate(text)
     except (ParseBaseException, RecursionError, ValueError, TypeError):
@@ -306,6 +331,9 @@ def _is_update(text: str) -> bool:
 
 def _nodes(value: object) -> Iterator[CompValue]:
     """Yield every CompValue of a parse tree, depth first (subqueries, EXISTS and all)."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     stack = [value]
     while stack:
         item = stack.pop()

@@ -8,8 +8,11 @@ import time
 import pytest
 from conftest import BASE
 from fuzzing import PIECES, SEEDS
-from rdflib.plugins.sparql.parser import parseQuery
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery
 
+from publish import guard
 from publish.errors import QueryError
 from publish.guard import QueryPlan, canonical, check_query, check_size, nesting_depth, rdflib_plan, tree_plan
 
@@ -258,3 +261,27 @@ def test_the_fast_tree_leaves_what_it_cannot_read_to_rdflib() -> None:
 @pytest.mark.parametrize("text", SAMPLES)
 def test_the_samples_are_decided_by_the_fast_tree(text: str) -> None:
     assert _verdict(tree_plan, canonical(text)) is not None
+
+
+ESCAPE_PARTS = ["\\u", "\\U", "\\", "0", "4", "1", "a", "F", "g", "0041", "00000041", "110000", "x", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(ESCAPE_PARTS),
+        max_size=12,
+    ).map("".join)
+)
+def test_the_escape_rule_is_rdflibs(text: str) -> None:
+    """canonical() expands escapes without importing rdflib; rdflib re-expands inside parseQuery,
+    so the two rules must agree on every text (values and errors)."""
+    try:
+        expected: str | type[Exception] = expandUnicodeEscapes(text)
+    except ValueError:
+        expected = ValueError
+    try:
+        got: str | type[Exception] = guard._expand_escapes(text)
+    except ValueError:
+        got = ValueError
+    assert got == expected
