@@ -29,6 +29,7 @@ from .dataset import LoadedDataset
 from .errors import BuildError
 from .formats import HTML, JSONLD, RESULTS, downloads, of_kind, rdf_documents
 from .incremental import Reuse
+from .lookup import DERIVED_KINDS
 from .lookup import resolve as resolve
 from .rdf import DCT
 from .releases import load_releases
@@ -323,7 +324,8 @@ class Site:
         action = view.site_href("sparql") if self.uris.serves_own_endpoint else endpoint
         queries = []
         for query in sparql.named_queries().values():
-            text = sparql.with_examples(query, base=self.uris.base)
+            # In the page's language: its answer's labels and texts too (the query's ?lang).
+            text = sparql.with_examples(query, base=self.uris.base, lang=view.lang)
             body = "\n".join(line for line in text.splitlines() if not line.startswith("# "))
             rows = body.count("\n") + 2
             queries.append(
@@ -332,10 +334,23 @@ class Site:
                     "heading": sparql.heading(query, view.text),
                     "text": body,
                     "rows": rows,
+                    # What the reader may type for each parameter (query.js binds it in the text).
+                    "params": [p for p in query.params if p.kind != sparql.LANGUAGE],
                 }
             )
         # The named queries are SELECT queries: they answer in the results formats.
         formats = [(f.name, f.label) for f in of_kind(RESULTS)]
+        # What static/query.js needs to show an answer as a table with links (query.html.j2).
+        script = {
+            "base": self.uris.base,
+            "primary": self.uris.primary_language,
+            "lang": view.lang,
+            "index": view.site_href(self.uris.search_index(view.lang)),
+            "prefixes": view.graph.prefixes,
+            "derived": list(DERIVED_KINDS),  # a bare slug names the thing, not its designation
+            "formats": [{"name": f.name, "label": f.label, "suffix": f.suffix} for f in of_kind(RESULTS)],
+            "text": view.text["query"],
+        }
         url = self._url("query", view.lang)
         jsonld = schemaorg.web_page(view, view.text["query"]["title"], view.text["query"]["intro"], url)
         return self._render(
@@ -347,6 +362,8 @@ class Site:
             endpoint=endpoint,
             action=action,
             formats=formats,
+            script=script,
+            script_src=view.site_href(sitefiles.QUERY_SCRIPT),
         )
 
     def _dataset(self, view: View) -> Artifact:

@@ -13,21 +13,29 @@ from pathlib import PurePosixPath
 import jinja2
 
 from .artifact import Artifact
-from .formats import rdf_documents
+from .formats import JAVASCRIPT, rdf_documents
 from .uris import Uris
 
 STYLESHEET = PurePosixPath("static/site.css")
+# The query page's script: answers as tables, parameters as people type them (query.html.j2).
+QUERY_SCRIPT = PurePosixPath("static") / JAVASCRIPT.path("query")
 
 
 def files(env: jinja2.Environment, uris: Uris, stems: Sequence[str], epoch: int | None) -> list[Artifact]:
-    """Return the stylesheet, the sitemap of the pages with these stems, and robots.txt."""
-    return [stylesheet(), sitemap(env, uris, stems, epoch), robots(env, uris)]
+    """Return the stylesheet, the query page's script, the sitemap of these pages' stems, robots.txt."""
+    return [stylesheet(), query_script(), sitemap(env, uris, stems, epoch), robots(env, uris)]
 
 
 def stylesheet() -> Artifact:
     """Return the stylesheet."""
     css = resources.files("publish").joinpath(str(STYLESHEET)).read_bytes()
     return Artifact(STYLESHEET, "text/css; charset=utf-8", css)
+
+
+def query_script() -> Artifact:
+    """Return the query page's script (``static/query.js``), as the package holds it."""
+    body = resources.files("publish").joinpath(str(QUERY_SCRIPT)).read_bytes()
+    return Artifact(QUERY_SCRIPT, JAVASCRIPT.content_type, body)
 
 
 def sitemap(env: jinja2.Environment, uris: Uris, stems: Sequence[str], epoch: int | None) -> Artifact:
