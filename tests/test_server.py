@@ -419,8 +419,10 @@ def test_every_form_of_the_query_page_answers(server: str, built_site: Path) -> 
     import html5lib
 
     document = html5lib.parse((built_site / "query.html").read_bytes(), namespaceHTMLElements=False)
-    forms = document.findall(".//form")
+    # A query form is one that sends a query (a textarea named query); every page also has a search form.
+    forms = [f for f in document.findall(".//form") if f.find(".//textarea[@name='query']") is not None]
     assert len(forms) == len(named_queries())
+    assert len(document.findall(".//form")) == len(forms) + 1  # and the search box's
     for form in forms:
         fields = {"query": form.find(".//textarea").text or "", "format": "json"}  # type: ignore[union-attr]
         target = urllib.parse.urljoin(server + "/query.html", form.get("action", ""))
