@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .diff import CREATED, DELETED, Diff, ResourceChange
+from .diff import CREATED, DELETED, Diff, ResourceChange, Snapshot
 from .i18n import Messages
 from .uris import Uris
 from .view import Graph
@@ -39,8 +39,9 @@ class Teller:
         self.diff = diff
         self.words = messages[lang]["changes"]
         self.lang = lang
-        self.new = Graph(diff.new.triples(*_LABELLED), uris, messages)
-        self.old = Graph(diff.old.triples(*_LABELLED), uris, messages)
+        terms = _terms(diff)
+        self.new = Graph(_around(diff.new, terms), uris, messages)
+        self.old = Graph(_around(diff.old, terms), uris, messages)
 
     def name(self, snapshot_name: str) -> str:
         """Return how a state is named in sentences: its version, or the words for the working data."""
@@ -148,6 +149,34 @@ class Teller:
         if change.kind != DELETED:
             sentences += self._values(others, self.label(change.iri))
         return tuple(sentences)
+
+
+def _terms(diff: Diff) -> set[str]:
+    """Return the IRIs of the changed things and of the properties and values of their changes."""
+    found = {change.iri for change in diff.resources}
+    for change in diff.resources:
+        for triple in (*change.added, *change.removed):
+            found.add(triple.predicate.value)
+            if isinstance(triple.object, ox.NamedNode):
+                found.add(triple.object.value)
+    return found
+
+
+def _around(snapshot: Snapshot, terms: set[str]) -> list[ox.Triple]:
+    """Return what a teller reads of one state: the statements of ``terms`` and of what they point at.
+
+    Labels are needed for the changed things, their properties and values, and (for a designation)
+    the organisation and area it names: one step from the changed things. Indexing only these
+    keeps a diff of a few changes cheap at any size.
+    """
+    triples = [t for part in _LABELLED for t in snapshot.parts.get(part, ())]
+    needed = set(terms)
+    for triple in triples:
+        if isinstance(triple.subject, ox.NamedNode) and triple.subject.value in terms:
+            needed.add(triple.predicate.value)
+            if isinstance(triple.object, ox.NamedNode):
+                needed.add(triple.object.value)
+    return [t for t in triples if isinstance(t.subject, ox.NamedNode) and t.subject.value in needed]
 
 
 def _lexical(term: object) -> str:
