@@ -73,7 +73,7 @@ class _Namespaces:
         for iri in iris:
             known = self._of.get(iri)
             if known is None:
-                if len(self._of) >= 100_000:  # bounded: memory must not grow with the data
+                if len(self._of) >= 5_000:  # bounded: memory must not grow with the data
                     self._of.clear()
                 answer = frozenset(ns for ns in self.namespaces if iri.startswith(ns))
                 known = self._of[iri] = self._sets.setdefault(answer, answer)
