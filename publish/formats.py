@@ -198,12 +198,14 @@ RESULTS_TSV = Format(
 # Site files served by suffix only.
 JSON_FILE = Format("json-file", "JSON", FILE, "json", "application/json")  # e.g. the search index
 JAVASCRIPT = Format("javascript", "JavaScript", FILE, "js", "text/javascript", text=True)  # the search box
+SVG = Format("svg", "SVG", FILE, "svg", "image/svg+xml", text=True)  # the pictures (publish.pictures)
 _FILES = (
     Format("xml-file", "XML", FILE, "xml", "application/xml"),
     Format("text", "Text", FILE, "txt", "text/plain", text=True),
     Format("css", "CSS", FILE, "css", "text/css", text=True),
     JSON_FILE,
     JAVASCRIPT,
+    SVG,
     Format("sparql-query", "SPARQL query", FILE, "rq", "application/sparql-query"),
     Format("gzip", "gzip", FILE, "gz", "application/gzip"),
     # The feed of releases, and the changed statements of each release per named graph.

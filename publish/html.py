@@ -51,6 +51,7 @@ def page_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None =
     stems = [str(site.uris.document_stem(i)) for i in sorted(site.graph.resources)] + list(NAV)
     stems += [str(site.uris.changes_stem(r.version)) for r in load_releases(config)]  # publish.changelog
     stems.append(site.uris.a_z)  # the A–Z page (publish.search)
+    stems += site.uris.picture_pages  # the pictures' pages (publish.pictures)
     artifacts = sitefiles.files(site.env, site.uris, stems, config.source_date_epoch)
     strategy = site.strategy or ""  # cached on the site: a key of every page, not a read
     for lang in site.uris.languages:
@@ -290,6 +291,9 @@ class Site:
             jsonld=jsonld,
             strategy=facts.strategy_summary(view, strategy) if strategy else None,
             groups=facts.area_groups(view),
+            pictures=[
+                (view.page_href(p), view.text["pictures"][p]["title"]) for p in self.uris.picture_pages
+            ],
         )
 
     def _clusters(self, view: View) -> Artifact:

@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urljoin
 
 from .errors import PathError
-from .formats import HTML, JAVASCRIPT, JSON_FILE, NQUADS, PAGE, TURTLE, Format
+from .formats import HTML, JAVASCRIPT, JSON_FILE, NQUADS, PAGE, SVG, TURTLE, Format
 
 PARTS = ("ontology", "data", "shapes")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -315,6 +315,17 @@ class Uris:
     def search_script(self) -> PurePosixPath:
         """Return the site path of the search box's script."""
         return PurePosixPath("static") / JAVASCRIPT.path("search")
+
+    # ------------------------------------------------------------ pictures (issue 13)
+
+    @property
+    def picture_pages(self) -> tuple[str, ...]:
+        """Return the site stems of the picture pages (``overview-picture.html``, ``timeline.html``)."""
+        return ("overview-picture", "timeline")
+
+    def picture(self, stem: str, lang: str) -> PurePosixPath:
+        """Return the site path of a picture page's SVG file (``pictures/timeline.svg``, ``….en.svg``)."""
+        return self._in_language(PurePosixPath("pictures") / stem, lang, SVG.suffix)
 
     # ------------------------------------------------------------ change history (issue 12)
 
