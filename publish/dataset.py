@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from .config import Config
 from .errors import InputError, LoadError
-from .screen import FileScreen, Limits, Problem, cited_pages, range_problems, version_problems
+from .screen import DataChecks, FileScreen, Limits, Problem, datatype_ranges, version_problems
 from .uris import PARTS, Uris
 
 
@@ -70,47 +70,70 @@ def load(config: Config) -> LoadedDataset:
     """Parse every ``*.ttl`` of the configured folders; raise LoadError naming file:line:column."""
     uris = config.uris
     folders = {"ontology": config.ontology_dir, "data": config.data_dir, "shapes": config.shapes_dir}
-    raw = ox.Dataset()
+    # Only quads that hold a blank node go through canonicalisation (its labels depend on
+    # nothing else); the others, most of any dataset, stay the parser's objects.
+    blank = ox.Dataset()
+    plain: dict[str, list[ox.Quad]] = {part: [] for part in PARTS}
     locations: dict[str, Location] = {}
     files: list[str] = []
     mtimes: list[int] = []
     limits = Limits(config.max_literal_length, config.max_list_length, config.max_nesting_depth)
     problems: list[Problem] = []
-    screens: list[FileScreen] = []
+    data_checks: DataChecks | None = None
+    graph_of = {part: ox.NamedNode(uris.graph(part)) for part in PARTS}
     for part in PARTS:
-        graph = ox.NamedNode(uris.graph(part))
+        graph = graph_of[part]
+        if part == "data":  # the ontology is read whole by now (PARTS puts it first)
+            ontology = ox.Dataset(plain["ontology"] + list(blank.quads_for_graph_name(graph_of["ontology"])))
+            data_checks = DataChecks(uris, datatype_ranges(ontology))
         for path in _turtle_files(folders[part], part=part, project=config.project_dir):
             shown = _shown(path, config.project_dir)
             files.append(shown)
             mtimes.append(int(path.stat().st_mtime))
             quads, screen = _load_file(path, shown=shown, part=part, uris=uris, graph=graph, limits=limits)
-            for quad in quads:
-                raw.add(quad)
+            _sort_out(quads, plain[part], blank)
             for iri, line in screen.subject_lines.items():
                 locations.setdefault(iri, Location(shown, line))
             problems += screen.terms(limits) + screen.structure(limits)
             if part == "ontology":
                 problems += version_problems(screen, uris)
-            if part == "data":
-                screens.append(screen)
-    ontology = [q.triple for q in raw.quads_for_graph_name(ox.NamedNode(uris.graph("ontology")))]
-    problems += _data_problems(screens, ontology, uris)
+            if data_checks is not None and part == "data":
+                data_checks.add(screen)
+            del quads, screen  # a file's quads live on in ``plain`` and ``blank`` only
+    if data_checks is not None:
+        problems += data_checks.problems()
     if problems:
         raise InputError(problems)
-    raw.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
-    parts = {
-        part: tuple(sorted(raw.quads_for_graph_name(ox.NamedNode(uris.graph(part))), key=str))
-        for part in PARTS
-    }
+    blank.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    parts: dict[str, tuple[ox.Quad, ...]] = {}
+    for part in PARTS:
+        quads = plain.pop(part)
+        quads += blank.quads_for_graph_name(graph_of[part])
+        parts[part] = tuple(sorted(dict.fromkeys(quads), key=str))  # a dataset holds each quad once
+        del quads
+    del blank
     store = ox.Store()
     store.bulk_extend(quad for quads in parts.values() for quad in quads)
     return LoadedDataset(uris, parts, locations, tuple(files), store, max(mtimes))
 
 
+def _sort_out(quads: Iterable[ox.Quad], plain: list[ox.Quad], blank: ox.Dataset) -> None:
+    """Append quads without blank nodes (or quoted triples) to ``plain``, add the others to ``blank``."""
+    append, add = plain.append, blank.add
+    for quad in quads:
+        if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, _GROUND):
+            append(quad)
+        else:
+            add(quad)
+
+
+_GROUND = (ox.NamedNode, ox.Literal)
+
+
 def _load_file(
     path: Path, *, shown: str, part: str, uris: Uris, graph: ox.NamedNode, limits: Limits
 ) -> tuple[list[ox.Quad], FileScreen]:
-    """Parse one file into quads of ``graph``; return them with the file's screen."""
+    """Parse one file into quads of ``graph``; return them with the file's screen (no copy)."""
     text = _read(path, shown=shown)
     quads, prefixes = _parse(text, shown=shown, base=uris.base, graph=graph, limits=limits)
     if not quads:
@@ -120,22 +143,13 @@ def _load_file(
         )
     if part == "shapes":
         quads = [_resolve_namespace(quad, uris) for quad in quads]
-    screen = FileScreen(
-        [q.triple for q in quads],
+    return quads, FileScreen(
+        quads,
         file=shown,
         subject_lines=dict(_subject_lines(text, prefixes, uris.base)),
-        text_lines=text.split("\n"),  # the parser counts only LF as a line break
+        text=text,
         prefixes={**uris.prefixes(), **prefixes},
     )
-    return quads, screen
-
-
-def _data_problems(screens: list[FileScreen], ontology: list[ox.Triple], uris: Uris) -> list[Problem]:
-    """Check what needs all of data/ at once: outside subjects, values against rdfs:range."""
-    data = [(triple, screen) for screen in screens for triple in screen.triples]
-    sources = cited_pages((triple for triple, _ in data), uris)
-    problems = [problem for screen in screens for problem in screen.subjects(uris, sources)]
-    return problems + range_problems(data, ontology)
 
 
 def _turtle_files(folder: Path, *, part: str, project: Path) -> list[Path]:

@@ -17,6 +17,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TypeAlias
 
 import pyoxigraph as ox
 
@@ -32,6 +34,10 @@ OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 SOURCE_CLASS = "ontology#Source"
 
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+
+# A parsed statement: the screens read only subject, predicate and object, so a file's quads are
+# screened as they are, without a copy as triples.
+Statement: TypeAlias = ox.Triple | ox.Quad
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +68,27 @@ class FileScreen:
 
     def __init__(
         self,
-        triples: Sequence[ox.Triple],
+        triples: Sequence[Statement],
         *,
         file: str,
         subject_lines: Mapping[str, int],
-        text_lines: Sequence[str],
+        text: str,
         prefixes: Mapping[str, str],
     ) -> None:
         self.triples = triples
         self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
         self.file = file
         self.subject_lines = subject_lines
-        self.text_lines = text_lines
-        self.parent: dict[ox.BlankNode, ox.Triple] = {}
+        self.text = text
+        self.parent: dict[ox.BlankNode, Statement] = {}
         for triple in triples:
             if isinstance(triple.object, ox.BlankNode):
                 self.parent.setdefault(triple.object, triple)
+
+    @cached_property
+    def text_lines(self) -> list[str]:
+        """The file's lines, split only when a problem needs its line (LF only, as the parser)."""
+        return self.text.split("\n")
 
     def name(self, term: object) -> str:
         """Return a term as a reader wrote it: a prefixed name where one fits, else <IRI>."""
@@ -103,7 +114,7 @@ class FileScreen:
 
     def problem(
         self,
-        triple: ox.Triple,
+        triple: Statement,
         message: str,
         *,
         value: str | None = None,
@@ -149,9 +160,20 @@ class FileScreen:
                     problems.append(found)
         return problems
 
-    def _literal(self, triple: ox.Triple, literal: ox.Literal, limits: Limits) -> Problem | None:
-        prop = self.name(triple.predicate)
+    def _literal(self, triple: Statement, literal: ox.Literal, limits: Limits) -> Problem | None:
         value = literal.value
+        datatype = literal.datatype.value
+        if (
+            len(value) <= limits.max_literal_length
+            and FORBIDDEN.search(value) is None
+            and (
+                literal.language
+                or datatype == XSD + "string"
+                or (datatype in DATATYPES and check_lexical(datatype, value) is None)
+            )
+        ):
+            return None  # the common case, without naming the property
+        prop = self.name(triple.predicate)
         if len(value) > limits.max_literal_length:
             return self.problem(
                 triple,
@@ -168,9 +190,6 @@ class FileScreen:
                 value=value[: bad.start()],
                 partial=True,
             )
-        datatype = literal.datatype.value
-        if literal.language or datatype == XSD + "string":
-            return None
         if datatype not in DATATYPES:
             known = ", ".join(f"xsd:{name[len(XSD) :]}" for name in DATATYPES)
             return self.problem(
@@ -179,9 +198,7 @@ class FileScreen:
                 f"use one of {known}",
                 value=value,
             )
-        expected = check_lexical(datatype, value)
-        if expected is None:
-            return None
+        expected = check_lexical(datatype, value) or ""
         short = f"xsd:{datatype[len(XSD) :]}"
         return self.problem(
             triple, f'{prop}: "{value}" is not a valid {short}; expected {expected}', value=value
@@ -201,9 +218,9 @@ class FileScreen:
             ]
         return self._depths(limits)
 
-    def _blank_cycle(self) -> ox.Triple | None:
+    def _blank_cycle(self) -> Statement | None:
         """Return a triple that closes a circle of blank nodes, if there is one (iterative DFS)."""
-        edges: dict[object, list[ox.Triple]] = defaultdict(list)
+        edges: dict[object, list[Statement]] = defaultdict(list)
         for link in self.triples:
             if isinstance(link.subject, ox.BlankNode) and isinstance(link.object, ox.BlankNode):
                 edges[link.subject].append(link)
@@ -227,7 +244,7 @@ class FileScreen:
         return None
 
     def _depths(self, limits: Limits) -> list[Problem]:
-        children: dict[object, list[ox.Triple]] = defaultdict(list)
+        children: dict[object, list[Statement]] = defaultdict(list)
         for triple in self.triples:
             if isinstance(triple.object, ox.BlankNode):
                 children[triple.subject].append(triple)
@@ -258,26 +275,29 @@ class FileScreen:
                 stack.append((triple.object, child_depth, child_length))
         return []
 
-    def _limit(self, triple: ox.Triple, what: str, limit: int) -> Problem:
+    def _limit(self, triple: Statement, what: str, limit: int) -> Problem:
         key = "max_list_length" if "list" in what else "max_nesting_depth"
         return self.problem(
             triple,
             f"{what} ({limit:,}); flatten the structure, or raise {key} in [tool.klyngedata]",
         )
 
-    def subjects(self, uris: Uris, sources: set[str]) -> list[Problem]:
-        """Check that every named subject of data/ is ours (or a cited ``sources`` page)."""
-        problems = []
-        reported: set[str] = set()
+    def outside_subjects(self, uris: Uris) -> list[tuple[Statement, str]]:
+        """Return each named subject that is not ours (first triple and IRI), in file order.
+
+        The only subjects that may still be accepted are cited pages (kd:Source), which another
+        file of data/ may type: :class:`DataChecks` decides once all of data/ is read.
+        """
+        found = []
+        checked: set[str] = set()  # a subject's verdict does not depend on the triple
         for triple in self.triples:
             subject = triple.subject
-            if not isinstance(subject, ox.NamedNode) or subject.value in reported:
+            if not isinstance(subject, ox.NamedNode) or subject.value in checked:
                 continue
-            message = _subject_message(subject.value, uris, sources)
-            if message:
-                reported.add(subject.value)
-                problems.append(self.problem(triple, message))
-        return problems
+            checked.add(subject.value)
+            if _subject_message(subject.value, uris, set()):
+                found.append((triple, subject.value))
+        return found
 
 
 # Schemes a page may link to; `javascript:` or `data:` in a link would run in a reader's browser.
@@ -343,7 +363,7 @@ def version_problems(screen: FileScreen, uris: Uris) -> list[Problem]:
     return problems
 
 
-def cited_pages(triples: Iterable[ox.Triple], uris: Uris) -> set[str]:
+def cited_pages(triples: Iterable[Statement], uris: Uris) -> set[str]:
     """Return the subjects typed kd:Source: the one kind of outside subject data/ may describe."""
     source = ox.NamedNode(uris.base + SOURCE_CLASS)
     return {
@@ -353,11 +373,9 @@ def cited_pages(triples: Iterable[ox.Triple], uris: Uris) -> set[str]:
     }
 
 
-def range_problems(
-    data: Iterable[tuple[ox.Triple, FileScreen]], ontology: Iterable[ox.Triple]
-) -> list[Problem]:
-    """Check values of properties whose rdfs:range is a datatype against that datatype."""
-    ranges = {
+def datatype_ranges(ontology: Iterable[Statement]) -> dict[str, str]:
+    """Return property IRI → datatype IRI for each ``rdfs:range`` of the ontology that is a datatype."""
+    return {
         t.subject.value: t.object.value
         for t in ontology
         if t.predicate.value == RDFS_RANGE
@@ -365,19 +383,56 @@ def range_problems(
         and isinstance(t.object, ox.NamedNode)
         and (t.object.value in DATATYPES or t.object.value in (LANG_STRING, XSD + "string"))
     }
+
+
+class DataChecks:
+    """What needs all of data/ at once: outside subjects, values against rdfs:range.
+
+    Fed one file at a time (:meth:`add`), so no file's triples outlive its screening; a file's
+    screen is kept only while it holds a subject that may be refused at the end.
+    """
+
+    def __init__(self, uris: Uris, ranges: Mapping[str, str]) -> None:
+        self.uris = uris
+        self.ranges = ranges
+        self.sources: set[str] = set()
+        self.outside: list[tuple[FileScreen, list[tuple[Statement, str]]]] = []
+        self.range_problems: list[Problem] = []
+
+    def add(self, screen: FileScreen) -> None:
+        """Screen one file of data/."""
+        self.sources |= cited_pages(screen.triples, self.uris)
+        if found := screen.outside_subjects(self.uris):
+            self.outside.append((screen, found))
+        self.range_problems += range_problems(screen, self.ranges)
+
+    def problems(self) -> list[Problem]:
+        """Return the problems of all files: subjects first, then ranges, each in file order."""
+        problems = []
+        for screen, found in self.outside:
+            for triple, iri in found:
+                if message := _subject_message(iri, self.uris, self.sources):
+                    problems.append(screen.problem(triple, message))
+        return problems + self.range_problems
+
+
+def range_problems(screen: FileScreen, ranges: Mapping[str, str]) -> list[Problem]:
+    """Check values of properties whose rdfs:range is a datatype against that datatype."""
     problems = []
-    for triple, screen in data:
+    for triple in screen.triples:
         expected = ranges.get(triple.predicate.value)
         if expected is None:
             continue
         value = triple.object
+        if isinstance(value, ox.Literal) and subsumes(expected, value.datatype.value):
+            continue
         short = _short(expected)
         prop = screen.name(triple.predicate)
         if not isinstance(value, ox.Literal):
             problems.append(
                 screen.problem(triple, f"{prop} takes a {short} literal, got {screen.name(value)}")
             )
-        elif not subsumes(expected, value.datatype.value):
+        else:
             problems.append(
                 screen.problem(
                     triple,

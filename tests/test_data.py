@@ -601,3 +601,32 @@ def test_data_files_parse_against_any_base() -> None:
         }
         assert not {s for s in subjects if s.startswith(BASE)}, path.name
         assert any(s.startswith(other + "id/") for s in subjects), path.name
+
+
+# ---------------------------------------------------------------- what the loader keeps
+
+
+def test_loaded_parts_are_the_files_canonicalised_as_one_dataset() -> None:
+    """The loader canonicalises only quads with blank nodes; the result must equal the whole
+    dataset canonicalised at once (pyoxigraph's own algorithm over every quad), part by part,
+    sorted and without duplicates, and hold exactly the ground quads of ontology/ and data/."""
+    from publish.config import load_config
+    from publish.dataset import load
+
+    loaded = load(load_config(ROOT))
+    whole = ox.Dataset(quad for quads in loaded.parts.values() for quad in quads)
+    whole.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    for part, quads in loaded.parts.items():
+        expected = sorted(whole.quads_for_graph_name(ox.NamedNode(loaded.uris.graph(part))), key=str)
+        assert list(quads) == expected, part
+        assert len(set(quads)) == len(quads), part
+    for part in ("ontology", "data"):
+        graph = ox.NamedNode(loaded.uris.graph(part))
+        ground = {
+            ox.Quad(t.subject, t.predicate, t.object, graph)
+            for path in sorted((ROOT / part).rglob("*.ttl"))
+            for t in ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=BASE)
+            if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)
+        }
+        kept = {q for q in loaded.parts[part] if not isinstance(q.subject, ox.BlankNode)}
+        assert {q for q in kept if not isinstance(q.object, ox.BlankNode)} == ground, part
