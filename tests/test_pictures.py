@@ -397,7 +397,7 @@ MEASURE = """(() => {
 HIT = """((i) => {
   const a = document.querySelectorAll('figure.picture svg a')[i];
   a.scrollIntoView({block: 'center'});
-  const r = a.getBoundingClientRect();
+  const r = a.querySelector('tspan').getBoundingClientRect();  // its first line
   const hit = document.elementFromPoint(r.left + Math.min(8, r.width / 2), r.top + r.height / 2);
   return hit !== null && hit.closest('a') === a;
 })"""
@@ -427,8 +427,9 @@ def test_the_picture_pages_render_fit_a_phone_and_their_links_work(
     tab.open(url, width=390, height=900, mobile=True)
     target = tab.evaluate(
         "(() => { const a = document.querySelectorAll('figure.picture svg a')[1];"
-        " a.scrollIntoView({block: 'center'}); const r = a.getBoundingClientRect();"
-        " return [r.left + Math.min(8, r.width / 2), r.top + r.height / 2, a.href]; })()"
+        " a.scrollIntoView({block: 'center'}); const r = a.querySelector('tspan').getBoundingClientRect();"
+        " const href = new URL(a.getAttribute('href'), location.href).href;"
+        " return [r.left + Math.min(8, r.width / 2), r.top + r.height / 2, href]; })()"
     )
     tab.browser.events = [e for e in tab.browser.events if e.get("method") != "Page.loadEventFired"]
     for kind in ("mousePressed", "mouseReleased"):
