@@ -57,6 +57,7 @@ from .uris import Uris
 from .void import service_description, void_document, void_triples
 
 CATALOG_PART = "catalog"
+DK_STEM = "catalog-dk"  # the DCAT-AP-DK 2.0.2 rendition for Danish portals (dk_rendition)
 
 
 # Written in the catalogue's Turtle besides our usual prefixes (only those used are written).
@@ -80,17 +81,24 @@ EXTRA_PREFIXES: dict[str, str] = {
 }
 
 
+# SHA-256 in the IRI form the official DCAT-AP 3.0.1 controlled-vocabulary shape demands
+# (``^https://spdx.org/rdf/terms``): SPDX 2.3 names it http://spdx.org/rdf/terms#checksumAlgorithm_sha256,
+# which the EU validator rejects. README, "Data portals", says why this form was chosen.
+CHECKSUM_ALGORITHM = "https://spdx.org/rdf/terms#checksumAlgorithm_sha256"
+
+
 @dataclass(frozen=True, slots=True)
 class FileFacts:
     """What a harvester can check of a downloaded file."""
 
     size: int
     sha256: str
+    sha1: str = ""  # for the DCAT-AP-DK 2.0.2 rendition, whose profile admits SHA-1 only
 
     @classmethod
     def of(cls, body: bytes) -> FileFacts:
-        """Return the size and SHA-256 of some bytes."""
-        return cls(len(body), hashlib.sha256(body).hexdigest())
+        """Return the size, SHA-256 and SHA-1 of some bytes."""
+        return cls(len(body), hashlib.sha256(body).hexdigest(), hashlib.sha1(body).hexdigest())
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -135,12 +143,61 @@ def site_files(dataset: LoadedDataset, config: Config, planned: Iterable[Artifac
     ]
     description = service_description(dataset, endpoint=uris.sparql, extra_graphs={CATALOG_PART: in_dump})
     turtle = formats.TURTLE.media_type
+    danish = dk_rendition(triples, uris, {**files, uris.dump: FileFacts.of(dump_body)})
     return [
         Artifact(uris.dump, formats.NQUADS.media_type, dump_body),
         *documents,
+        Artifact(
+            uris.site_file(DK_STEM, formats.RDFXML), formats.RDFXML.media_type, _rdfxml(danish, prefixes)
+        ),
         Artifact(uris.void_path, turtle, exports.turtle(void_document(triples, uris), prefixes)),
         Artifact(uris.service_description_path, turtle, exports.turtle(description, prefixes)),
     ]
+
+
+def dk_rendition(
+    triples: Sequence[ox.Triple], uris: Uris, files: Mapping[PurePosixPath, FileFacts]
+) -> list[ox.Triple]:
+    """Return the catalogue as DCAT-AP-DK 2.0.2 (Danish portals) wants it: the same facts, other encodings.
+
+    DCAT-AP-DK 2.0.2 is built on DCAT-AP 2: byte sizes are xsd:decimal (DCAT-AP 3.0.1:
+    xsd:nonNegativeInteger), a checksum must be SHA-1 named by SPDX's own IRI (DCAT-AP 3.0.1's
+    shape rejects that IRI) and availability comes from DCAT-AP 2's list. No single graph
+    satisfies both profiles, so Danish portals get this rendition (``catalog-dk.rdf``).
+    """
+    by_url = {uris.url(path): facts for path, facts in files.items()}
+    urls = {
+        t.subject: t.object.value
+        for t in triples
+        if t.predicate.value == DCAT + "downloadURL" and isinstance(t.object, ox.NamedNode)
+    }
+    checksums = {t.object: urls.get(t.subject, "") for t in triples if t.predicate.value == SPDX + "checksum"}
+    sha1 = _n(SPDX + "checksumAlgorithm_sha1")
+    # DCAT-AP 2's own availability list, which DCAT-AP 3 replaced by the EU table of the same names
+    renamed = {
+        f"{EU}planned-availability/{name}": _n(f"{DCATAP}availability/{name.lower()}")
+        for name in ("AVAILABLE", "EXPERIMENTAL", "STABLE", "TEMPORARY")
+    }
+    out = []
+    for fact in triples:
+        predicate, value = fact.predicate.value, fact.object
+        if predicate == DCAT + "byteSize" and isinstance(value, ox.Literal):
+            fact = ox.Triple(fact.subject, fact.predicate, typed(value.value, "decimal"))
+        elif isinstance(value, ox.NamedNode) and value.value in renamed:
+            fact = ox.Triple(fact.subject, fact.predicate, renamed[value.value])
+        elif isinstance(fact.subject, ox.NamedNode) and fact.subject.value in renamed:
+            # its class and labels (DCAT-AP-DK wants a skos:Concept)
+            fact = ox.Triple(renamed[fact.subject.value], fact.predicate, value)
+        elif predicate == SPDX + "algorithm":
+            fact = ox.Triple(fact.subject, fact.predicate, sha1)
+        elif predicate == SPDX + "checksumValue":
+            fact = ox.Triple(
+                fact.subject, fact.predicate, typed(by_url[checksums[fact.subject]].sha1, "hexBinary")
+            )
+        elif fact.subject == _n(CHECKSUM_ALGORITHM):
+            fact = ox.Triple(sha1, fact.predicate, value)
+        out.append(fact)
+    return sorted(set(out), key=str)
 
 
 def _write(fmt: Format, triples: Sequence[ox.Triple], vocabulary: Vocabulary) -> bytes:
@@ -202,8 +259,10 @@ def catalog_triples(
         page = uris.url(uris.page_path("dataset", lang))
         triples += [triple(ds, DCAT + "landingPage", page), triple(page, RDF + "type", FOAF + "Document")]
     listed = [f for f in formats.downloads() if uris.site_file("dataset", f) in files or f.compressed]
+    first = typed(config.issued.isoformat(), "date") if config.issued is not None else None
     for fmt in listed:
-        triples += distribution(uris, fmt, files.get(uris.site_file("dataset", fmt)), config.messages)
+        facts = files.get(uris.site_file("dataset", fmt))
+        triples += distribution(uris, fmt, facts, config.messages, issued=first, modified=modified)
     triples += release_triples(uris, load_releases(config), written, files, config.messages)
     triples += _from_data(dataset, written)
     triples += _concepts(triples)
@@ -217,11 +276,20 @@ def catalog_triples(
 
 
 def distribution(
-    uris: Uris, fmt: Format, facts: FileFacts | None, messages: Messages, *, release: str = ""
+    uris: Uris,
+    fmt: Format,
+    facts: FileFacts | None,
+    messages: Messages,
+    *,
+    release: str = "",
+    issued: ox.Literal | None = None,
+    modified: ox.Literal | None = None,
 ) -> list[ox.Triple]:
     """Return one distribution of the dataset (or of a stored release): file, format, licence, size, checksum.
 
-    Its title and description are in every configured language whose message file gives them.
+    Its title and description are in every configured language whose message file gives them;
+    ``issued`` and ``modified`` are the file's dates (data.europa.eu's quality score reads them
+    on the distribution).
     """
     suffix = fmt.suffix.replace(".", "-")
     node = uris.catalog_node(f"release-{release}-{suffix}" if release else f"dataset-{suffix}")
@@ -250,6 +318,9 @@ def distribution(
                 triple(node, DCT + "title", ox.Literal(texts[0], language=lang)),
                 triple(node, DCT + "description", ox.Literal(texts[1], language=lang)),
             ]
+    triples += [
+        triple(node, DCT + p, d) for p, d in (("issued", issued), ("modified", modified)) if d is not None
+    ]
     if fmt.compressed:
         gzip = IANA + "application/gzip"
         triples += [
@@ -258,7 +329,7 @@ def distribution(
         ]
     if facts is not None:
         checksum = node + "-checksum"
-        algorithm = SPDX + "checksumAlgorithm_sha256"
+        algorithm = CHECKSUM_ALGORITHM
         triples += [
             triple(node, DCAT + "byteSize", typed(str(facts.size), "nonNegativeInteger")),
             triple(node, SPDX + "checksum", checksum),
@@ -387,5 +458,9 @@ def _release(
     for fmt in formats.downloads():
         path = uris.release_path(release.version, uris.site_file("dataset", fmt))
         if path in files:
-            triples += distribution(uris, fmt, files[path], messages, release=release.version)
+            # A release's files are frozen: issued and last changed on its release date.
+            dated = typed(release.issued.isoformat(), "date")
+            triples += distribution(
+                uris, fmt, files[path], messages, release=release.version, issued=dated, modified=dated
+            )
     return triples

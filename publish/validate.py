@@ -64,15 +64,24 @@ def check(
     """Run ``klyngedata validate``: check the data (or, with ``catalog``, a built catalogue); the verdict.
 
     The check fails on a violation, and with ``strict`` on a warning too (for the catalogue, on a
-    warning not marked as expected).
+    warning not marked as expected). The catalogue's report ends with its MQA score (``mqa.py``),
+    which informs and never fails the check.
     """
     if catalog:
         from .dcatap import check_site, render, require_format
 
         require_format(fmt)  # before the costly check
-        found = check_site(site or config.output)
+        from .mqa import assess_site, with_score
+
+        folder = site or config.output
+        found = check_site(folder)
         failed = not found.conforms or (strict and found.count("Warning", expected=False) > 0)
-        return Verdict(render(found, fmt=fmt, lang=lang, messages=config.messages), passed=not failed)
+        violated = {f.focus for f in found.findings if f.severity == "Violation"}
+        score = assess_site(folder, uris=config.uris, noncompliant=violated)
+        rendered = render(found, fmt=fmt, lang=lang, messages=config.messages)
+        return Verdict(
+            with_score(rendered, score, fmt=fmt, words=config.messages[lang]["mqa"]), passed=not failed
+        )
     dataset = load(config)
     report = validate(
         dataset,

@@ -61,6 +61,10 @@ HISTORY = sorted(
     key=lambda record: (record["issued"], record["version"]),
 )
 RELEASES = [URIRef(f"{CATALOG}#release-{record['version']}") for record in HISTORY]
+# SHA-256 as the official DCAT-AP 3.0.1 vocabulary shape demands (^https://spdx.org/rdf/terms);
+# SPDX 2.3 itself writes it http://spdx.org/rdf/terms#checksumAlgorithm_sha256 (README, Data portals).
+SHA256_AS_DCAT_AP_WANTS = URIRef("https://spdx.org/rdf/terms#checksumAlgorithm_sha256")
+DK = VOCAB / "dcat-ap-dk" / "v2.0" / "validation"
 
 # ---------------------------------------------------------------- helpers
 
@@ -212,6 +216,50 @@ def test_controlled_vocabularies_pass_with_the_eu_tables(built_site: Path) -> No
     publisher = str(DCTERMS.publisher)
     nodes = (CATALOG, *RELEASES, DATASET, SERVICE)
     assert warned == [(str(node), publisher, str(BOARD)) for node in nodes]
+
+
+def test_the_unpatched_official_vocabulary_shapes_report_no_violation(built_site: Path) -> None:
+    """The EU validator runs mdr-vocabularies.shape.ttl as published: no erratum needed any more."""
+    data = parse(built_site / "catalog.ttl") + eu_tables()
+    results = run_shacl(data, shapes(OFFICIAL, ["mdr-vocabularies.shape.ttl"]))
+    assert [r for r in results if r["resultSeverity"] == SH.Violation] == []
+    # The only warnings, as with the erratum: the publisher is not an EU corporate body.
+    assert {(r["resultSeverity"], r["resultPath"], r["value"]) for r in results} == {
+        (SH.Warning, DCTERMS.publisher, BOARD)
+    }
+
+
+@pytest.mark.parametrize("kind", ["-strict", ""])
+def test_the_danish_rendition_passes_dcat_ap_dk_2_0_2(built_site: Path, kind: str) -> None:
+    """catalog-dk.rdf passes DCAT-AP-DK 2.0.2, strict and normal: no violation, no warning."""
+    shapes_file = DK / f"dcat-ap-dk_2.0.2_shacl_shapes{kind}.ttl"
+    assert run_shacl(parse(built_site / "catalog-dk.rdf", "xml"), parse(shapes_file)) == []
+
+
+def test_the_danish_rendition_says_the_same_in_dcat_ap_2_terms(built_site: Path) -> None:
+    """The facts of catalog.ttl; sizes as xsd:decimal, SHA-1 of the real files, DCAT-AP 2's availability."""
+    dk, main = parse(built_site / "catalog-dk.rdf", "xml"), parse(built_site / "catalog.ttl")
+    dcatap = Namespace("http://data.europa.eu/r5r/")
+    changed = (DCAT.byteSize, SPDX.algorithm, SPDX.checksumValue, dcatap.availability)
+    kept_main, kept_dk = Graph(), Graph()
+    stable = (URIRef(EU + "planned-availability/STABLE"), dcatap["availability/stable"])
+    for t in main:
+        if t[1] not in changed and t[0] not in (SHA256_AS_DCAT_AP_WANTS, stable[0]):
+            kept_main.add(t)
+    for t in dk:
+        if t[1] not in changed and t[0] not in (SPDX.checksumAlgorithm_sha1, stable[1]):
+            kept_dk.add(t)
+    assert set(main.predicate_objects(stable[0])) == set(dk.predicate_objects(stable[1]))  # class, labels
+    assert_isomorphic(kept_main, kept_dk, "catalog-dk.rdf besides the DCAT-AP 2 encodings")
+    distributions = list(dk.subjects(RDF.type, DCAT.Distribution))
+    assert len(distributions) == 5 * (1 + len(HISTORY))
+    for distribution in distributions:
+        body = (built_site / site_path(str(dk.value(distribution, DCAT.downloadURL)))).read_bytes()
+        assert dk.value(distribution, DCAT.byteSize) == Literal(str(len(body)), datatype=XSD.decimal)
+        checksum = dk.value(distribution, SPDX.checksum)
+        assert dk.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha1
+        assert str(dk.value(checksum, SPDX.checksumValue)) == hashlib.sha1(body).hexdigest()
+        assert dk.value(distribution, dcatap.availability) == dcatap["availability/stable"]
 
 
 def test_every_eu_value_is_listed_in_its_table(built_site: Path) -> None:
@@ -432,7 +480,7 @@ def test_harvester_finds_every_download_with_its_size_and_checksum(built_site: P
         body = (built_site / site_path(str(url))).read_bytes()
         assert g.value(distribution, DCAT.byteSize) == Literal(len(body), datatype=XSD.nonNegativeInteger)
         checksum = g.value(distribution, SPDX.checksum)
-        assert g.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+        assert g.value(checksum, SPDX.algorithm) == SHA256_AS_DCAT_AP_WANTS
         value = g.value(checksum, SPDX.checksumValue)
         assert isinstance(value, Literal) and value.datatype == XSD.hexBinary
         assert str(value) == hashlib.sha256(body).hexdigest()
@@ -614,7 +662,9 @@ def test_same_input_same_catalogue_and_one_changed_file_changes_only_its_facts(
     expected_predicates = {DCTERMS.modified, DCAT.byteSize, SPDX.checksumValue}
     assert {p for _, p, _ in only_before} == {p for _, p, _ in only_after} <= expected_predicates
     assert {(s, p) for s, p, _ in only_before} == {(s, p) for s, p, _ in only_after}
-    assert {s for s, p, _ in only_after if p == DCTERMS.modified} == {CATALOG, DATASET}
+    # The catalogue, the dataset and its files (the dataset's distributions) changed; releases did not.
+    files = set(after.objects(DATASET, DCAT.distribution))
+    assert {s for s, p, _ in only_after if p == DCTERMS.modified} == {CATALOG, DATASET, *files}
     checksums = {s for s, p, _ in only_after if p == SPDX.checksumValue}
     urls = {after.value(after.value(None, SPDX.checksum, c), DCAT.downloadURL) for c in checksums}
     assert {site_path(str(url)) for url in urls} == changed
