@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -35,6 +36,7 @@ LINE = 20  # the height of a line of text
 PAD = 8  # inside a card
 CHAR = 0.6  # an average character's width in ems (system-ui, sans-serif); bold a little wider
 BAR = 14  # the height of a timeline bar
+Drawing = Callable[["View"], dict[str, Any]]  # a picture's rows and geometry, for its templates
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +105,7 @@ def render_svg(site: Site, stem: str, drawing: dict[str, Any], view: View, *, st
     )
 
 
-def picture_page(site: Site, stem: str, lang: str, draw: Any) -> Artifact:
+def picture_page(site: Site, stem: str, lang: str, draw: Drawing) -> Artifact:
     """Return a picture's page: the picture inline, a link to its file, and its text alternative."""
     view = site.view(stem, lang)
     words = view.text["pictures"][stem]
@@ -289,7 +291,7 @@ def timeline(view: View) -> dict[str, Any]:
     y = 52.0
     rows = []
     for d in chosen:
-        row = _row(view, d, dates[d], x, y, right)
+        row = _row(view, d, dates[d], x, y, (left, right))
         rows.append(row)
         y = row["bottom"] + 14
     return {
@@ -305,7 +307,12 @@ def timeline(view: View) -> dict[str, Any]:
 
 
 def _row(
-    view: View, designation: str, dates: tuple[Span | None, Span | None], x: Any, top: float, right: float
+    view: View,
+    designation: str,
+    dates: tuple[Span | None, Span | None],
+    x: Callable[[datetime.date], float],
+    top: float,
+    span_x: tuple[float, float],
 ) -> dict[str, Any]:
     """Return one designation's row: its organisation and period as text, and its bar."""
     graph = view.graph
@@ -326,7 +333,8 @@ def _row(
     when, y = _lines(10, y, period.detail or "", WIDTH - 20, href=period.href)
     lines = [name, when]
     bar_y = y + 4
-    begin = x(start.first) if start else x(datetime.date(2000, 1, 1))
+    left, right = span_x
+    begin = x(start.first) if start else left  # no start date: drawn from the axis' start
     solid_from = x(start.after) if start and start.precision != "day" else begin
     solid_to = x(end.first) if end else right
     return {
