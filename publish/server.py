@@ -30,7 +30,17 @@ from .answerformats import Choice, choose
 from .asof import release_for
 from .config import Config
 from .errors import QueryError
-from .formats import Format, by_name, choose_language, media_type_of, negotiate, resource_formats
+from .formats import (
+    GRAPH,
+    RESULTS,
+    Format,
+    answer_format,
+    by_name,
+    choose_language,
+    media_type_of,
+    negotiate,
+    resource_formats,
+)
 from .guard import check_size
 from .preview import Banner, Live
 from .serving import RequestLimits
@@ -473,11 +483,21 @@ async def _answer(
 
 
 def _answer_headers(answer: Answer, job: Job) -> dict[str, str]:
-    headers = {**_CORS, "Vary": _SPARQL_VARY}
+    headers = {**_CORS, "Vary": _SPARQL_VARY, "Content-Disposition": _disposition(answer, job)}
     if answer.truncated:
         headers["X-Result-Truncated"] = f"true; max-rows={job.max_rows}"
         headers["Warning"] = f'199 klyngedata "result truncated at {job.max_rows} rows"'
     return headers
+
+
+def _disposition(answer: Answer, job: Job) -> str:
+    """Name the answer as a file (``answer.csv``): a browser that does not show its type saves it so.
+
+    Without it Chromium saves a query page's SPARQL XML answer as ``sparql``, with no suffix.
+    """
+    graph = answer.form in ("CONSTRUCT", "DESCRIBE")
+    fmt = answer_format(job.graph_format if graph else job.result_format, GRAPH if graph else RESULTS)
+    return f'inline; filename="answer.{fmt.suffix}"' if fmt is not None and fmt.suffix else "inline"
 
 
 def _job(params: dict[str, list[str]], accept: str | None, config: Config) -> tuple[Job, float, Choice]:

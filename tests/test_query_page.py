@@ -141,9 +141,11 @@ def test_the_download_links_give_every_results_format_with_a_file_name(server: s
     assert sorted(formats) == sorted(d["format"] for d in shown["downloads"])
     for link in shown["downloads"]:
         fmt = formats[link["format"]]
-        # Same origin: Chromium saves the answer under the download attribute's name.
+        # Same origin: the download attribute names the file where the endpoint does not.
         assert link["href"].startswith(server) and link["download"] == f"cluster-for-area.{fmt.suffix}"
         with urllib.request.urlopen(link["href"], timeout=30) as response:
+            assert response.headers["content-disposition"] == f'inline; filename="answer.{fmt.suffix}"'
+
             assert response.headers["content-type"].split(";")[0] == fmt.media_type
             body = response.read().decode("utf-8")
         if fmt.name == "csv":
@@ -162,11 +164,12 @@ def test_chromium_saves_a_download_under_its_file_name(server: str, tab: Tab, tm
     tab.browser.call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(tmp_path))
     tab.evaluate("document.querySelector('#focal-points .query-downloads a[data-format=csv]').click()")
     deadline = time.monotonic() + 20
-    while not (tmp_path / "focal-points.csv").is_file():
+    # The endpoint names its answer (Content-Disposition), which a browser prefers to the attribute.
+    while not (tmp_path / "answer.csv").is_file():
         assert time.monotonic() < deadline, sorted(p.name for p in tmp_path.iterdir())
         time.sleep(0.1)
     time.sleep(0.3)  # the file is renamed into place once written
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "focal-points.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "answer.csv").read_text(encoding="utf-8"))))
     assert [row["position"] for row in rows] == ["1", "2", "3", "4"]
 
 
@@ -244,6 +247,32 @@ def test_without_javascript_the_form_goes_to_the_endpoint(server: str, built_sit
     fields = {"query": form.find(".//textarea").text or "", "format": "csv"}  # type: ignore[union-attr]
     target = urllib.parse.urljoin(server + "query.en.html", form.get("action", ""))
     with urllib.request.urlopen(target + "?" + urllib.parse.urlencode(fields), timeout=30) as response:
+        assert response.headers["content-disposition"] == 'inline; filename="answer.csv"'
         rows = list(csv.DictReader(io.StringIO(response.read().decode("utf-8"))))
     # The English page's text answers in English.
     assert {row["area"]: row["areaLabel"] for row in rows}[ENERGY] == "Energy technology"
+
+
+def test_without_javascript_an_answer_chromium_cannot_show_is_saved_with_a_suffix(
+    server: str, tab: Tab, tmp_path: Path
+) -> None:
+    """SPARQL XML (and CSV, TSV) submitted by the plain form is saved as answer.srx, not as "sparql"."""
+    tab.call("Emulation.setScriptExecutionDisabled", value=True)
+    try:
+        tab.open(server + page("da"))
+        tab.browser.call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(tmp_path))
+        root = tab.call("DOM.getDocument")["root"]["nodeId"]
+        option = tab.call("DOM.querySelector", nodeId=root, selector="#f-focal-points option[value=xml]")
+        tab.call("DOM.setAttributeValue", nodeId=option["nodeId"], name="selected", value="selected")
+        button = tab.call("DOM.querySelector", nodeId=root, selector="#focal-points button[type=submit]")
+        tab.call("DOM.scrollIntoViewIfNeeded", nodeId=button["nodeId"])
+        box = tab.call("DOM.getBoxModel", nodeId=button["nodeId"])["model"]["content"]
+        x, y = (box[0] + box[4]) / 2, (box[1] + box[5]) / 2
+        for kind in ("mousePressed", "mouseReleased"):
+            tab.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "answer.srx").is_file():
+            assert time.monotonic() < deadline, sorted(p.name for p in tmp_path.iterdir())
+            time.sleep(0.1)
+    finally:
+        tab.call("Emulation.setScriptExecutionDisabled", value=False)
