@@ -113,7 +113,13 @@ def _dated_data(
 ) -> tuple[LoadedDataset, dict[str, int]]:
     """Load and validate the project (refused if it does not conform); return its data as of the day."""
     dataset = load(config)
-    report = validate(dataset, lang=lang, messages=config.messages, project_dir=config.project_dir)
+    report = validate(
+        dataset,
+        lang=lang,
+        messages=config.messages,
+        project_dir=config.project_dir,
+        engine=config.shacl_engine,
+    )
     if not report.conforms:
         raise ValidationFailed(
             format_text(report, lang=lang, messages=config.messages)
@@ -197,7 +203,9 @@ def _not_yet(dated: LoadedDataset, lang: str, config: Config) -> dict[str, int]:
     asks for something that had not happened by the date (a designation, before the
     designations). It is reported, not refused.
     """
-    report = validate(dated, lang=lang, messages=config.messages, project_dir=config.project_dir)
+    report = validate(
+        dated, lang=lang, messages=config.messages, project_dir=config.project_dir, engine=config.shacl_engine
+    )
     counted = Counter(
         (f.shape or "?").rsplit("#", 1)[-1] for f in report.findings if f.severity == "Violation"
     )

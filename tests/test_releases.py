@@ -203,3 +203,40 @@ def test_an_unchanged_ontology_needs_no_new_version(project: Path, cli: Run) -> 
     data.write_text(corrected, encoding="utf-8")
     result = cli("release", "2030.01", "--issued", "2030-01-01", *NOTES, "--project", str(project))
     assert result.exit_code == 0, result.output
+
+
+def test_release_validates_with_the_configured_engine(
+    project: Path, cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """shacl_engine = "pyshacl" reaches both checks of a release (they ignored it: always turbo)."""
+    from publish import freeze
+
+    shutil.rmtree(project / "data" / "releases")
+    config = project / "pyproject.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[tool.klyngedata]\n", '[tool.klyngedata]\nshacl_engine = "pyshacl"\n', 1
+        ),
+        encoding="utf-8",
+    )
+    engines: list[object] = []
+    real = freeze.validate
+
+    def recording(*args: object, **options: object) -> object:
+        engines.append(options.get("engine", "default"))
+        return real(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(freeze, "validate", recording)
+    result = cli(
+        "release",
+        "2020.03",
+        "--as-of",
+        "2020-03-05",
+        "--issued",
+        "2020-03-05",
+        *NOTES,
+        "--project",
+        str(project),
+    )
+    assert result.exit_code == 0, result.output
+    assert engines == ["pyshacl", "pyshacl"]
