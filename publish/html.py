@@ -461,6 +461,13 @@ class Site:
                 "publish/static/site.css holds '</', which would close the <style> element of 404.html "
                 "where the stylesheet is inlined; remove it from the stylesheet"
             )
+        # The search box's script is inlined too: nothing is loaded before the reader searches.
+        script = resources.files("publish").joinpath(str(self.uris.search_script)).read_text(encoding="utf-8")
+        if "</" in script:
+            raise BuildError(
+                f"publish/{self.uris.search_script} holds '</', which would close the <script> element "
+                "of 404.html where it is inlined; remove it from the script"
+            )
         links = [(self._url(stem, lang), view.text["nav"][stem]) for stem in NAV]
         url = self._url("404", lang)
         jsonld = schemaorg.web_page(
@@ -471,6 +478,14 @@ class Site:
             lang=lang,
             css=Markup(css),
             links=links,
+            # The search box (_search.html.j2), with absolute links as the page's others.
+            frame={
+                "search": {
+                    "action": self._url(self.uris.a_z, lang),
+                    "index": self.uris.url(self.uris.search_index(lang)),
+                    "inline": Markup(script),
+                }
+            },
             jsonld=jsonld,
             switch=self._switch(lang, lambda code: self._url("404", code)),
         )

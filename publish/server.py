@@ -309,7 +309,7 @@ def _page(request: Request, files: Site, config: Config) -> Response:
     folder = path.endswith("/") or not path
     stem = PurePosixPath((path.rstrip("/") + "/index").lstrip("/") if folder else path)
     if not stem.name:  # '/.': no document has an empty name
-        return _not_found(files)
+        return _not_found(request, files, config)
     offered = [f for f in resource_formats() if files.get(str(uris.document_path(stem, f)))]
     status = 200
     if not offered:
@@ -321,7 +321,7 @@ def _page(request: Request, files: Site, config: Config) -> Response:
         offered = [f for f in resource_formats() if files.get(str(uris.document_path(stem, f)))]
         status = 410
     if not offered:
-        return _not_found(files)
+        return _not_found(request, files, config)
     wanted = request.query_params.get("format")
     if wanted is not None:
         # A '+' typed into a URL arrives as a space (rdf+xml).
@@ -414,8 +414,10 @@ def _not_modified(request: Request, found: SiteFile) -> str:
     return ""
 
 
-def _not_found(files: Site) -> Response:
-    page = files.get("404.html")
+def _not_found(request: Request, files: Site, config: Config) -> Response:
+    # The 404 page in the reader's language (Accept-Language), as pages are chosen.
+    language = choose_language(request.headers.get("accept-language"), config.languages)
+    page = files.get(str(config.uris.page_path("404", language))) or files.get("404.html")
     headers = {**_CORS, "Vary": _PAGE_VARY}  # had a document been there, Accept would have chosen it
     if page is not None:
         return Response(page.body, status_code=404, media_type=page.media_type, headers=headers)

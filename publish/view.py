@@ -25,8 +25,21 @@ SOURCE = DCT + "source"
 LABELS = (PREF_LABEL, RDFS + "label", DCT + "title", "http://www.w3.org/2006/vcard/ns#fn")
 DATES = {XSD + "date", XSD + "gYearMonth", XSD + "gYear", XSD + "dateTime"}
 # Shown first, in this order, when a page lists a resource's statements; the rest by label.
-LEADING = ("skos:altLabel", "kd:text", "dcterms:description", "skos:definition", "skos:scopeNote")
+# A note or lead-in introduces the list after it ("… will support:"), so it leads too.
+LEADING = (
+    "skos:altLabel",
+    "kd:text",
+    "dcterms:description",
+    "skos:definition",
+    "skos:scopeNote",
+    "skos:note",
+    "kd:objectivesLeadIn",
+)
 HIDDEN = {RDF_TYPE, PREF_LABEL, SOURCE}
+# Plumbing a reader need not see: a position orders a list (and is in the item's label), and a
+# top concept's scheme is shown once, as the scheme it is part of (skos:inScheme).
+PLUMBING = ("kd:position",)
+IN_SCHEME, TOP_CONCEPT_OF = SKOS + "inScheme", SKOS + "topConceptOf"
 # The date part of xsd:date, dateTime, gYearMonth and gYear, with or without a time zone.
 _DATE = re.compile(r"(?P<year>-?[0-9]{4,})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?(?![0-9])")
 
@@ -308,8 +321,19 @@ class View:
         """Return the statements about ``iri`` (labels and types are shown elsewhere)."""
         graph = self.graph
         rows = []
-        for predicate, objects in graph.out.get(iri, {}).items():
-            if predicate in HIDDEN:
+        statements = graph.out.get(iri, {})
+        hidden = HIDDEN | {graph.expand(c) for c in PLUMBING}
+        # The page's heading, in any language, is not repeated as a row (a dct:title like it, say).
+        titles = {graph.label(iri, self.lang).value}
+        titles |= {o.value for o in statements.get(PREF_LABEL, ()) if isinstance(o, ox.Literal)}
+        for predicate, objects in statements.items():
+            if predicate in hidden:
+                continue
+            if predicate == TOP_CONCEPT_OF:  # a subproperty of skos:inScheme: one line for both
+                objects = [o for o in objects if o not in statements.get(IN_SCHEME, ())]
+            if predicate in LABELS:
+                objects = [o for o in objects if not (isinstance(o, ox.Literal) and o.value in titles)]
+            if not objects:
                 continue
             literals = [o for o in objects if isinstance(o, ox.Literal)]
             chosen = [o for o in literals if o.language in (self.lang, None)] or literals
@@ -326,21 +350,26 @@ class View:
     def incoming(self, iri: str) -> list[Row]:
         """Return the statements that point at ``iri``, each named by its inverse (“objective of”)."""
         rows = []
+        # What the page already links to (its statements) is not said again the other way round.
+        linked = {o.value for objects in self.graph.out.get(iri, {}).values() for o in objects}
         for predicate, subjects in self.graph.inc.get(iri, {}).items():
             if predicate == RDF_TYPE:
                 continue
             curie = self.graph.curie(predicate)
             inverse = self.text["inverse"].get(curie)
             label = inverse or self.text["inverse_fallback"].format(label=self.property_label(predicate))
-            values = tuple(self.link(s) for s in self.graph.ordered(subjects, self.lang))
-            rows.append(Row(label, curie, self.href_of(predicate)[0], values))
+            shown = [s for s in subjects if s not in linked]
+            if not shown:
+                continue
+            values = tuple(self.link(s) for s in self.graph.ordered(shown, self.lang))
+            rows.append(Row(sentence_case(label), curie, self.href_of(predicate)[0], values))
         return sorted(rows, key=lambda r: r.label.casefold())
 
     def _row(self, predicate: str, values: Sequence[Value], *, ordered: bool = False) -> Row:
         href, _ = self.href_of(predicate)
         curie = self.graph.curie(predicate)
         label = self.graph.label(predicate, self.lang)
-        return Row(label.value, curie, href, tuple(values), ordered, label.lang)
+        return Row(sentence_case(label.value), curie, href, tuple(values), ordered, label.lang)
 
     @staticmethod
     def _row_order(row: Row) -> tuple[int, str]:
@@ -355,6 +384,11 @@ class View:
             detail = self.graph.label(publishers[0], self.lang).value if publishers else None
             links.append(self.link(source, detail))
         return sorted(links, key=lambda link: (link.lang is not None, link.label))
+
+
+def sentence_case(label: str) -> str:
+    """Return a label as the heading of a line: its first letter capital, the rest as written."""
+    return label[:1].upper() + label[1:]
 
 
 def node_key(term: object) -> str:

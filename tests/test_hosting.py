@@ -148,6 +148,9 @@ CASES = [case for stem in RESOURCES for case in _resource_cases(stem)] + [
     # Nothing there: the site's 404 page.
     _case("/id/area/no-such-area", 404, "404.html"),
     _case("/id/area/no-such-area?format=ttl", 404, "404.html"),
+    # … in the reader's language.
+    _case("/id/area/no-such-area", 404, "404.en.html", Accept_Language="en-GB,en;q=0.9"),
+    _case("/id/area/no-such-area", 404, "404.html", Accept_Language="fr, da;q=0.5"),
     _case("/id/area/", 404, "404.html"),
     _case("/id/area", 404, "404.html"),
     _case(f"/{AREA}/more", 404, "404.html"),

@@ -142,7 +142,8 @@ def test_german_pages_speak_german_and_fall_back_to_english_data_labels(german_s
     assert (h1.text, h1.get("lang")) == ("Environmental technology", "en")
     # So is the ontology's label of a property, in the list of statements.
     terms = {a.get("title"): dt for dt in root.iter("dt") for a in dt.iter("a")}
-    assert (terms["kd:position"].get("lang"), next(terms["kd:position"].iter("a")).text) == ("en", "position")
+    initiative = terms["kd:clusterInitiative"]
+    assert (initiative.get("lang"), next(initiative.iter("a")).text) == ("en", "Has cluster initiative")
     # A text the project's file leaves out falls back to the package's English.
     reuse = [h.text for h in root.iter("h2")]
     assert "Reuse" in reuse
