@@ -247,30 +247,35 @@ def _resolve_namespace(quad: ox.Quad, uris: Uris) -> ox.Quad:
     return ox.Quad(quad.subject, quad.predicate, resolved, quad.graph_name)
 
 
-_SUBJECT = re.compile(r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.%-]*|:[\w.%-]*)")
+_SUBJECT = re.compile(r"^(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.%-]*|:[\w.%-]*)", re.MULTILINE)
+_NOT_SUBJECT = ("@", "PREFIX", "BASE", "prefix", "base")
 
 
 def _subject_lines(source: str, prefixes: Mapping[str, str], base: str) -> Iterable[tuple[str, int]]:
-    """Yield (IRI, line) for each subject written at column 0, the style of our Turtle files."""
+    """Yield (IRI, line) for each subject written at column 0, the style of our Turtle files.
+
+    Lines are counted at LF only, as the parser counts them; one regular-expression scan of the
+    whole text finds the candidates.
+    """
     seen: set[str] = set()
-    for number, text in enumerate(source.split("\n"), start=1):
-        for iri in _subject_at(text, prefixes, base):
-            if iri not in seen:
-                seen.add(iri)
-                yield iri, number
+    number, counted = 1, 0
+    for match in _SUBJECT.finditer(source):
+        start = match.start()
+        if source.startswith(_NOT_SUBJECT, start):
+            continue
+        number += source.count("\n", counted, start)
+        counted = start
+        iri = _subject_iri(match.group(1), prefixes, base)
+        if iri is not None and iri not in seen:
+            seen.add(iri)
+            yield iri, number
 
 
-def _subject_at(text: str, prefixes: Mapping[str, str], base: str) -> Iterable[str]:
-    match = _SUBJECT.match(text)
-    if not match or text.startswith(("@", "PREFIX", "BASE", "prefix", "base")):
-        return
-    token = match.group(1)
+def _subject_iri(token: str, prefixes: Mapping[str, str], base: str) -> str | None:
     if token.startswith("<"):
-        yield urljoin(base, token[1:-1])
-    else:
-        name, local = token.split(":", 1)
-        if name in prefixes:
-            yield prefixes[name] + local
+        return urljoin(base, token[1:-1])
+    name, local = token.split(":", 1)
+    return prefixes[name] + local if name in prefixes else None
 
 
 def _shown(path: Path, project: Path) -> str:

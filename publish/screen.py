@@ -144,20 +144,31 @@ class FileScreen:
         return None
 
     def terms(self, limits: Limits) -> list[Problem]:
-        """Check every IRI and literal: characters, scheme, property names, length, lexical form."""
+        """Check every IRI and literal: characters, scheme, property names, length, lexical form.
+
+        Each IRI is checked once as a node and once as a property; problems come in the order of
+        the triples (subject, property, object).
+        """
         problems = []
-        seen: set[tuple[str, bool]] = set()
+        nodes: set[str] = set()
+        properties: set[str] = set()
         for triple in self.triples:
-            for position, term in enumerate((triple.subject, triple.predicate, triple.object)):
-                if isinstance(term, ox.NamedNode) and (term.value, position == 1) not in seen:
-                    seen.add((term.value, position == 1))
-                    message = _iri_message(term.value, predicate=position == 1)
-                    if message:
+            subject, predicate, value = triple.subject, triple.predicate, triple.object
+            if isinstance(subject, ox.NamedNode) and (iri := subject.value) not in nodes:
+                nodes.add(iri)
+                if message := _iri_message(iri, predicate=False):
+                    problems.append(self.problem(triple, message))
+            if (iri := predicate.value) not in properties:
+                properties.add(iri)
+                if message := _iri_message(iri, predicate=True):
+                    problems.append(self.problem(triple, message))
+            if isinstance(value, ox.NamedNode):
+                if (iri := value.value) not in nodes:
+                    nodes.add(iri)
+                    if message := _iri_message(iri, predicate=False):
                         problems.append(self.problem(triple, message))
-            if isinstance(triple.object, ox.Literal):
-                found = self._literal(triple, triple.object, limits)
-                if found:
-                    problems.append(found)
+            elif isinstance(value, ox.Literal) and (found := self._literal(triple, value, limits)):
+                problems.append(found)
         return problems
 
     def _literal(self, triple: Statement, literal: ox.Literal, limits: Limits) -> Problem | None:
@@ -282,23 +293,6 @@ class FileScreen:
             f"{what} ({limit:,}); flatten the structure, or raise {key} in [tool.klyngedata]",
         )
 
-    def outside_subjects(self, uris: Uris) -> list[tuple[Statement, str]]:
-        """Return each named subject that is not ours (first triple and IRI), in file order.
-
-        The only subjects that may still be accepted are cited pages (kd:Source), which another
-        file of data/ may type: :class:`DataChecks` decides once all of data/ is read.
-        """
-        found = []
-        checked: set[str] = set()  # a subject's verdict does not depend on the triple
-        for triple in self.triples:
-            subject = triple.subject
-            if not isinstance(subject, ox.NamedNode) or subject.value in checked:
-                continue
-            checked.add(subject.value)
-            if _subject_message(subject.value, uris, set()):
-                found.append((triple, subject.value))
-        return found
-
 
 # Schemes a page may link to; `javascript:` or `data:` in a link would run in a reader's browser.
 SCHEMES = ("http", "https", "mailto", "tel", "urn")
@@ -363,16 +357,6 @@ def version_problems(screen: FileScreen, uris: Uris) -> list[Problem]:
     return problems
 
 
-def cited_pages(triples: Iterable[Statement], uris: Uris) -> set[str]:
-    """Return the subjects typed kd:Source: the one kind of outside subject data/ may describe."""
-    source = ox.NamedNode(uris.base + SOURCE_CLASS)
-    return {
-        t.subject.value
-        for t in triples
-        if isinstance(t.subject, ox.NamedNode) and t.predicate.value == RDF_TYPE and t.object == source
-    }
-
-
 def datatype_ranges(ontology: Iterable[Statement]) -> dict[str, str]:
     """Return property IRI → datatype IRI for each ``rdfs:range`` of the ontology that is a datatype."""
     return {
@@ -400,11 +384,25 @@ class DataChecks:
         self.range_problems: list[Problem] = []
 
     def add(self, screen: FileScreen) -> None:
-        """Screen one file of data/."""
-        self.sources |= cited_pages(screen.triples, self.uris)
-        if found := screen.outside_subjects(self.uris):
+        """Screen one file of data/ in one pass over its triples."""
+        source, ranges, uris = ox.NamedNode(self.uris.base + SOURCE_CLASS), self.ranges, self.uris
+        checked: set[str] = set()  # a subject's verdict does not depend on the triple
+        found: list[tuple[Statement, str]] = []
+        for triple in screen.triples:
+            subject, predicate = triple.subject, triple.predicate.value
+            if isinstance(subject, ox.NamedNode):
+                iri = subject.value
+                if iri not in checked:
+                    checked.add(iri)
+                    if _subject_message(iri, uris, set()):
+                        found.append((triple, iri))
+                if predicate == RDF_TYPE and triple.object == source:
+                    self.sources.add(iri)
+            if (expected := ranges.get(predicate)) is not None:
+                if problem := _range_problem(screen, triple, expected):
+                    self.range_problems.append(problem)
+        if found:
             self.outside.append((screen, found))
-        self.range_problems += range_problems(screen, self.ranges)
 
     def problems(self) -> list[Problem]:
         """Return the problems of all files: subjects first, then ranges, each in file order."""
@@ -416,32 +414,21 @@ class DataChecks:
         return problems + self.range_problems
 
 
-def range_problems(screen: FileScreen, ranges: Mapping[str, str]) -> list[Problem]:
-    """Check values of properties whose rdfs:range is a datatype against that datatype."""
-    problems = []
-    for triple in screen.triples:
-        expected = ranges.get(triple.predicate.value)
-        if expected is None:
-            continue
-        value = triple.object
-        if isinstance(value, ox.Literal) and subsumes(expected, value.datatype.value):
-            continue
-        short = _short(expected)
-        prop = screen.name(triple.predicate)
-        if not isinstance(value, ox.Literal):
-            problems.append(
-                screen.problem(triple, f"{prop} takes a {short} literal, got {screen.name(value)}")
-            )
-        else:
-            problems.append(
-                screen.problem(
-                    triple,
-                    f'{prop}: "{value.value}" is a {_short(value.datatype.value)}; '
-                    f'the ontology gives the range {short}: write it as "…"^^{short}',
-                    value=value.value,
-                )
-            )
-    return problems
+def _range_problem(screen: FileScreen, triple: Statement, expected: str) -> Problem | None:
+    """Check the value of a property whose rdfs:range is the datatype ``expected``."""
+    value = triple.object
+    if isinstance(value, ox.Literal) and subsumes(expected, value.datatype.value):
+        return None
+    short = _short(expected)
+    prop = screen.name(triple.predicate)
+    if not isinstance(value, ox.Literal):
+        return screen.problem(triple, f"{prop} takes a {short} literal, got {screen.name(value)}")
+    return screen.problem(
+        triple,
+        f'{prop}: "{value.value}" is a {_short(value.datatype.value)}; '
+        f'the ontology gives the range {short}: write it as "…"^^{short}',
+        value=value.value,
+    )
 
 
 def _short(iri: str) -> str:
