@@ -81,9 +81,13 @@ class FileScreen:
         self.subject_lines = subject_lines
         self.text = text
         self.parent: dict[ox.BlankNode, Statement] = {}
+        # The triples whose object is a blank node, in file order: all the structure checks read.
+        self.links: list[Statement] = []
         for triple in triples:
-            if isinstance(triple.object, ox.BlankNode):
-                self.parent.setdefault(triple.object, triple)
+            value = triple.object
+            if isinstance(value, ox.BlankNode):
+                self.parent.setdefault(value, triple)
+                self.links.append(triple)
 
     @cached_property
     def text_lines(self) -> list[str]:
@@ -232,8 +236,8 @@ class FileScreen:
     def _blank_cycle(self) -> Statement | None:
         """Return a triple that closes a circle of blank nodes, if there is one (iterative DFS)."""
         edges: dict[object, list[Statement]] = defaultdict(list)
-        for link in self.triples:
-            if isinstance(link.subject, ox.BlankNode) and isinstance(link.object, ox.BlankNode):
+        for link in self.links:
+            if isinstance(link.subject, ox.BlankNode):
                 edges[link.subject].append(link)
         state: dict[object, bool] = {}  # True while on the path, False when finished
         for start in list(edges):
@@ -256,9 +260,8 @@ class FileScreen:
 
     def _depths(self, limits: Limits) -> list[Problem]:
         children: dict[object, list[Statement]] = defaultdict(list)
-        for triple in self.triples:
-            if isinstance(triple.object, ox.BlankNode):
-                children[triple.subject].append(triple)
+        for triple in self.links:
+            children[triple.subject].append(triple)
         roots = [s for s in children if not (isinstance(s, ox.BlankNode) and s in self.parent)]
         stack: list[tuple[object, int, int]] = [(root, 0, 0) for root in roots]
         seen: set[object] = set()
