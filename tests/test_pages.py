@@ -189,7 +189,8 @@ def test_every_page_has_one_h1_no_skipped_heading_level_and_unique_ids(pages: di
         assert {"header", "main"} <= landmarks, path
 
 
-SEARCH_SCRIPT = "http://site.invalid/static/search.js"  # the one script: the search box's (publish.search)
+SEARCH_SCRIPT = "http://site.invalid/static/search.js"  # the search box's script (publish.search)
+QUERY_SCRIPT = "http://site.invalid/static/query.js"  # the query page's (publish.sitefiles), on query pages
 SEARCH_TEXT = (ROOT / "publish" / "static" / "search.js").read_text(encoding="utf-8")
 
 
@@ -198,7 +199,8 @@ def is_search_script(path: str, element: Element) -> bool:
     src = element.get("src", "")
     if not src and path.startswith("404.") and (element.text or "").strip() == SEARCH_TEXT.strip():
         return True
-    return not urlsplit(src).scheme and urljoin(f"http://site.invalid/{path}", src) == SEARCH_SCRIPT
+    own = (SEARCH_SCRIPT, QUERY_SCRIPT) if path.startswith("query.") else (SEARCH_SCRIPT,)
+    return not urlsplit(src).scheme and urljoin(f"http://site.invalid/{path}", src) in own
 
 
 def test_pages_load_nothing_from_elsewhere(pages: dict[str, Page]) -> None:

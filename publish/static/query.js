@@ -11,7 +11,7 @@
   "use strict";
   const data = document.getElementById("query-data");
   if (!data || !window.fetch || !window.URL || !window.URLSearchParams) return;
-  const site = JSON.parse(data.textContent);
+  const site = JSON.parse(data.dataset.site);
   const text = site.text;
   const XSD_DATE = "http://www.w3.org/2001/XMLSchema#date";
   const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:[^<>"{}|^`\\\x00-\x20]+$/;
