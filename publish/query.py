@@ -9,12 +9,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import UsageError
 from .formats import GRAPH, RESULTS, of_kind
 from .sparql import Resolver, bindings, get_named, named_queries, with_language
 from .sparql import listing as headed
+
+if TYPE_CHECKING:
+    from .view import Graph
 
 
 def listing(config: Config, lang: str) -> str:
@@ -35,16 +39,15 @@ def resolver(config: Config) -> Resolver:
     The dataset is read from the sources on first use only (a query with no such parameter
     never reads it). Labels are compared as the search box compares them (publish.search.fold).
     """
-    # Imported here: reading the dataset is needed only for a parameter given by slug or label.
-    from .dataset import load
-    from .html import Site
-    from .lookup import resolve
-    from .search import fold, names
-    from .view import Graph
-
     graphs: list[Graph] = []
 
     def find(reference: str) -> str:
+        # Imported here: the dataset, pages and search are needed only for a slug or a label.
+        from .dataset import load
+        from .html import Site
+        from .lookup import resolve
+        from .search import fold, names
+
         if not graphs:
             graphs.append(Site(load(config), config).graph)
         return resolve(graphs[0], reference, fold=fold, names=names)
