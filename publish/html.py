@@ -31,7 +31,7 @@ from .formats import HTML, JSONLD, RESULTS, downloads, of_kind, rdf_documents
 from .incremental import Reuse
 from .lookup import DERIVED_KINDS
 from .lookup import resolve as resolve
-from .rdf import DCT
+from .rdf import DCT, SKOS
 from .releases import load_releases
 from .view import Graph, Link, Text, View
 
@@ -72,6 +72,11 @@ def snippet(dataset: LoadedDataset, config: Config, reference: str, *, lang: str
     """Return the ready-to-paste ``<script type="application/ld+json">`` block for one resource."""
     site = Site(dataset, config)
     return site.snippet(resolve(site.graph, reference), lang)
+
+
+def _kinds(types: list[str]) -> list[str]:
+    """Return the kinds a page names: skos:Concept (SKOS plumbing) only when there is no other."""
+    return [t for t in types if t != SKOS + "Concept"] or types
 
 
 def _in_words(names: list[str], conjunction: str) -> str:
@@ -219,7 +224,8 @@ class Site:
             jsonld=self.jsonld(iri, lang),
             title=self.graph.label(iri, lang),
             types=sorted(
-                (view.link(t) for t in self.graph.types(iri)), key=lambda link: (link.external, link.label)
+                (view.link(t) for t in _kinds(self.graph.types(iri))),
+                key=lambda link: (link.external, link.label),
             ),
             facts=facts.facts(view, iri),
             rows=view.rows(iri),

@@ -73,6 +73,13 @@ def test_area_pages_say_what_a_reader_needs_once_in_plain_words(built_site: Path
         assert len(scheme_lines[0][1]) == 1
 
 
+def test_a_page_names_its_kind_not_skos_concept(built_site: Path) -> None:
+    for page, kind in (("miljoeteknologi.html", "styrkeposition"), ("miljoeteknologi.en.html", "stronghold")):
+        kicker = parse((built_site / "id/area" / page).read_bytes()).find(".//p[@class='kicker']")
+        assert kicker is not None
+        assert words(kicker) == kind  # was "styrkeposition, begreb" / "stronghold, concept"
+
+
 def test_one_capitalisation_for_every_line_label(built_site: Path) -> None:
     lower = {
         (str(page.relative_to(built_site)), label)
