@@ -115,7 +115,9 @@ def test_the_scheme_is_not_repeated_under_links_to_this(built_site: Path) -> Non
     assert len(areas) == 1, (
         shown
     )  # "Includes", once (was also "Concepts in the scheme" and "Has top concept")
-    titles = [label for lines in shown.values() for label, _ in lines if label == "Title"]
+    labels = [label for lines in shown.values() for label, _ in lines]
+    assert "The areas of" in labels  # was "Area scheme of": the strategy the areas belong to
+    titles = [label for label in labels if label == "Title"]
     assert titles == []  # the heading, not repeated as a line (in Danish)
 
 
