@@ -450,9 +450,9 @@ def test_each_release_is_a_version_of_the_dataset(built_site: Path) -> None:
 
 
 def test_a_harvester_reads_every_release_with_its_distributions(built_site: Path) -> None:
-    """What a DCAT harvester takes from catalog.rdf (as ckanext-dcat's profile does; ckanext-dcat
-    itself needs a CKAN install and is not run here): each dcat:dataset of the catalogue becomes
-    a package with titles, version and one resource per distribution."""
+    """What a DCAT harvester takes from catalog.rdf, read with rdflib: each dcat:dataset of the
+    catalogue becomes a package with titles, version and one resource per distribution.
+    ckanext-dcat's own parser is run on the catalogue in tests/test_ckan_harvest.py."""
     g = Graph().parse(built_site / "catalog.rdf", format="xml")
     packages = {}
     for dataset in g.objects(CATALOG, DCAT.dataset):
