@@ -14,7 +14,9 @@ copied unchanged from SEMICeu/DCAT-AP release 3.0.1):
 One erratum is applied to the second check, in memory: the official rule for checksum
 algorithms requires IRIs that start with ``https://spdx.org/rdf/terms``, but SPDX's algorithm
 IRIs are ``http://spdx.org/rdf/terms#checksumAlgorithm_…`` (DCAT-AP's own examples and earlier
-releases use them); the rule is widened to ``^https?://spdx.org/rdf/terms``.
+releases use them); the rule is widened to ``^https?://spdx.org/rdf/terms``. The catalogue itself
+names SHA-256 in the ``https`` form (``catalog.CHECKSUM_ALGORITHM``), so the official rule as
+published passes it too; the erratum keeps SPDX's own form acceptable here.
 
 Expected warnings of the second check: DCAT-AP suggests the EU corporate-body table for
 publishers, "for European institutions and a small set of international organisations"; a
