@@ -3,9 +3,10 @@
 ckanext-dcat's harvesters hand the fetched catalogue to ``ckanext.dcat.processors.RDFParser``
 with the DCAT-AP 3 profile (``euro_dcat_ap_3``, its default) and create one CKAN dataset per
 dict it yields. That parser needs no CKAN site, database or config file, only CKAN's Python
-package and the libraries CKAN imports. They go in a virtual environment of their own, made
-once per test session: installed beside the suite, CKAN registers pytest plugins that import
-its whole web application into every test run (README, "Dependencies and why").
+package and the libraries CKAN imports. They go in a virtual environment of their own,
+tests/ckan/.venv, made by the README's test command from tests/ckan/requirements.txt: installed
+beside the suite, CKAN registers pytest plugins that import its whole web application into
+every test run (README, "Dependencies and why").
 
 The expectation is the catalogue read independently, by pyoxigraph's SPARQL: every
 ``dcat:Dataset`` (the dataset and each stored release) must come out as a CKAN dataset with its
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
@@ -27,35 +27,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import BASE, ROOT
 
-# ckanext-dcat, CKAN, and what importing ckanext.dcat.processors pulls in from CKAN: CKAN's wheel
-# declares its requirements only as an extra, whose whole set would also build psycopg2 and pin
-# older click, lxml and packaging. The versions are CKAN 2.12.0's own pins.
-HARVESTER = (
-    "ckanext-dcat==2.4.4",
-    "ckan==2.12.0",
-    "rdflib==7.6.0",
-    "alembic==1.18.5",
-    "dominate==2.9.1",
-    "file-keeper==0.2.6",
-    "flask==3.1.3",
-    "flask-babel==4.0.0",
-    "flask-login==0.6.3",
-    "markdown==3.10.2",
-    "msgspec==0.21.1",
-    "nh3==0.3.6",
-    "packaging==26.2",
-    "passlib==1.7.4",
-    "polib==1.2.0",
-    "pyjwt==2.13.0",
-    "pysolr==3.11.0",
-    "requests==2.34.2",
-    "rq==2.10.0",
-    "simplejson==4.1.1",
-    "sqlalchemy==2.0.51",
-    "typing-extensions==4.16.0",
-    "tzlocal==5.4.4",
-    "webassets==3.0.0",
-)
+# The harvester's own virtual environment, made by the README's test command from the pins in
+# tests/ckan/requirements.txt (CKAN 2.12.0's own versions of what the parser imports).
+HARVESTER_VENV = ROOT / "tests" / "ckan" / ".venv"
 # What a DCAT RDF harvest source does with the document it fetched (ckanext/dcat/harvesters/rdf.py).
 HARVEST = """
 import json, sys
@@ -180,14 +154,13 @@ def as_harvested(package: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def harvester(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Python of a fresh virtual environment with ckanext-dcat and CKAN (HARVESTER)."""
-    venv = tmp_path_factory.mktemp("ckan") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *HARVESTER]
-    result = subprocess.run(pip, capture_output=True, text=True, timeout=600, check=False)
-    assert result.returncode == 0, result.stderr
+def harvester() -> Path:
+    """The Python of tests/ckan/.venv, which holds ckanext-dcat and CKAN (tests/ckan/requirements.txt)."""
+    python = HARVESTER_VENV / "bin" / "python"
+    assert python.exists(), (
+        f"{python} is missing: run the README's test command, which makes it with "
+        "python3 -m venv tests/ckan/.venv && tests/ckan/.venv/bin/pip install -r tests/ckan/requirements.txt"
+    )
     return python
 
 
