@@ -211,6 +211,8 @@ def test_a_value_that_names_nothing_is_refused_in_the_form(
     shown = submit(tab, name, **{param: value})
     assert expected in shown["message"] and shown["invalid"] == [param]
     assert shown["rows"] == [] and shown["downloads"] == []
+    tab.evaluate(f"document.getElementById({json.dumps(name)}).scrollIntoView()")
+    tab.screenshot(f"query-refused-{lang}-{param}", full=False)
 
 
 def test_a_date_is_bound_in_the_query_text(server: str, tab: Tab, dump: Graph) -> None:
