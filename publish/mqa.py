@@ -294,14 +294,18 @@ def _points(value: float) -> str:
 
 
 def format_text(assessment: Assessment, words: Mapping[str, Any]) -> str:
-    """Render the score per dimension and indicator in one language's ``[mqa]`` words."""
+    """Render the score per dimension and indicator in one language's ``[mqa]`` words.
+
+    An indicator that is not one property is named by ``[mqa.shown]`` (else its English name).
+    """
     lines = [words["title"]]
     for dimension in DIMENSIONS:
         got, most = assessment.dimension(dimension)
         lines.append(f"  {words[dimension]}: {_points(got)}/{most}")
         for s in assessment.scores:
             if s.indicator.dimension == dimension:
-                shown = f"{s.indicator.shown} ({s.indicator.name})"
+                named = words.get("shown", {}).get(s.indicator.name, s.indicator.shown)
+                shown = f"{named} ({s.indicator.name})"
                 lines.append(
                     f"    {shown:<72} {_points(s.points):>4}/{s.indicator.points:<3} "
                     + words["met"].format(met=s.met, datasets=s.datasets)

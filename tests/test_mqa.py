@@ -244,10 +244,9 @@ def test_validate_catalog_prints_the_score_per_indicator(
         line = next(line for line in text.splitlines() if f"({row['indicator']})" in line)
         assert f"{row['points']}/{row['points']}" in line.replace(" ", "")
     assert "Score: 405 of 405 points, Excellent." in text
-    assert (
-        "Resultat: 405 af 405 point, Fremragende."
-        in cli("validate", "--catalog", "--project", str(project), "--lang", "da").stdout
-    )
+    danish = cli("validate", "--catalog", "--project", str(project), "--lang", "da").stdout
+    assert "Resultat: 405 af 405 point, Fremragende." in danish
+    assert "maskinlæsbart format (formatMediaTypeMachineInterpretable)" in danish
     body = json.loads(cli("validate", "--catalog", "--format", "json", "--project", str(project)).stdout)
     assert (body["mqa"]["total"], body["mqa"]["maximum"], body["mqa"]["rating"]) == (405, 405, "excellent")
     assert [(i["indicator"], i["points"], i["maximum"]) for i in body["mqa"]["indicators"]] == [
