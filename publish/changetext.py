@@ -39,9 +39,7 @@ class Teller:
         self.diff = diff
         self.words = messages[lang]["changes"]
         self.lang = lang
-        terms = _terms(diff)
-        self.new = Graph(_around(diff.new, terms), uris, messages)
-        self.old = Graph(_around(diff.old, terms), uris, messages)
+        self.new, self.old = _graphs(diff, uris, messages)
 
     def name(self, snapshot_name: str) -> str:
         """Return how a state is named in sentences: its version, or the words for the working data."""
@@ -149,6 +147,26 @@ class Teller:
         if change.kind != DELETED:
             sentences += self._values(others, self.label(change.iri))
         return tuple(sentences)
+
+
+# The label graphs of the diffs told last: built once per diff, shared by its tellers in every
+# language. Each entry holds the diff it was made from, so its id is not reused while the entry
+# is kept (a diff never changes once made), and the URIs and messages, compared by value.
+_GRAPHS: dict[int, tuple[Diff, Uris, Messages, tuple[Graph, Graph]]] = {}
+_KEPT = 32
+
+
+def _graphs(diff: Diff, uris: Uris, messages: Messages) -> tuple[Graph, Graph]:
+    """Return the new and old states' graphs a teller reads labels from (see :func:`_around`)."""
+    kept = _GRAPHS.get(id(diff))
+    if kept is not None and kept[0] is diff and kept[1] == uris and kept[2] == messages:
+        return kept[3]
+    terms = _terms(diff)
+    made = (Graph(_around(diff.new, terms), uris, messages), Graph(_around(diff.old, terms), uris, messages))
+    if len(_GRAPHS) >= _KEPT:
+        del _GRAPHS[next(iter(_GRAPHS))]
+    _GRAPHS[id(diff)] = (diff, uris, messages, made)
+    return made
 
 
 def _terms(diff: Diff) -> set[str]:

@@ -24,7 +24,7 @@ import io
 import re
 import tarfile
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -57,6 +57,8 @@ class Release:
     archive_sha256: str = ""
     # The parsed dataset.nq, filled on first use (a release never changes).
     _store: list[ox.Store] = field(default_factory=list, compare=False, repr=False)
+    # Checked file contents by name, kept while the file's (size, mtime_ns) stays the same.
+    _kept: dict[str, tuple[tuple[int, int], object]] = field(default_factory=dict, compare=False, repr=False)
 
     def dataset(self) -> ox.Store:
         """Return the release's input (its dataset.nq) in a store, parsed once; do not change it."""
@@ -68,17 +70,46 @@ class Release:
 
     def quads(self) -> list[ox.Quad]:
         """Return the release's input quads, in file order (sorted)."""
-        return list(ox.parse(self.dataset_bytes(), format=ox.RdfFormat.N_QUADS))
+        found = self._once(DATASET_FILE + " quads", self._parse_quads)
+        assert isinstance(found, list)
+        return list(found)
 
     def dataset_bytes(self) -> bytes:
         """Return dataset.nq as stored, after checking its checksum."""
+        found = self._once(DATASET_FILE, self._checked_dataset)
+        assert isinstance(found, bytes)
+        return found
+
+    def stored_files(self) -> dict[PurePosixPath, bytes]:
+        """Return every frozen file (site path below release/<version>/ → bytes), each checked.
+
+        The archive is unpacked and checked once while its size and mtime stay the same.
+        """
+        found = self._once(ARCHIVE_FILE, self._unpacked)
+        assert isinstance(found, dict)
+        return dict(found)
+
+    def _once(self, name: str, make: Callable[[], object]) -> object:
+        """Return ``make()``, kept while the file behind ``name`` keeps its size and mtime."""
+        stamp = _stamp(self.folder / name.split(" ")[0])
+        kept = self._kept.get(name)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        value = make()
+        if stamp is not None:
+            self._kept[name] = (stamp, value)
+        return value
+
+    def _parse_quads(self) -> list[ox.Quad]:
+        return list(ox.parse(self.dataset_bytes(), format=ox.RdfFormat.N_QUADS))
+
+    def _checked_dataset(self) -> bytes:
         path = self.folder / DATASET_FILE
         body = _read(path)
         _check_sum(path, body, self.dataset_sha256)
         return body
 
-    def stored_files(self) -> dict[PurePosixPath, bytes]:
-        """Return every frozen file (site path below release/<version>/ → bytes), each checked."""
+    def _unpacked(self) -> dict[PurePosixPath, bytes]:
         path = self.folder / ARCHIVE_FILE
         archive = _read(path)
         _check_sum(path, archive, self.archive_sha256)
@@ -110,17 +141,42 @@ def check_version(version: str) -> str:
     return version
 
 
+# Releases read before, by folder: kept while every release.toml keeps its size and mtime.
+_LOADED: dict[Path, tuple[tuple[tuple[str, tuple[int, int] | None], ...], list[Release]]] = {}
+
+
 def load_releases(config: Config) -> list[Release]:
-    """Return every stored release, sorted by issue date, then version; [] if there is none."""
+    """Return every stored release, sorted by issue date, then version; [] if there is none.
+
+    A build asks several times; the folder is read again only when a release folder or its
+    release.toml was added, removed or changed (name, size, mtime_ns), so the answer is the
+    same as reading it afresh.
+    """
     folder = releases_dir(config)
     if not folder.is_dir():
         return []
-    found = [
-        read_release(child, project=config.project_dir)
+    children = [
+        child
         for child in sorted(folder.iterdir())
         if child.is_dir() and not child.name.startswith(".")  # a release being written
     ]
-    return sorted(found, key=lambda r: (r.issued, r.version))
+    key = tuple((child.name, _stamp(child / RELEASE_FILE)) for child in children)
+    kept = _LOADED.get(folder)
+    if kept is not None and kept[0] == key and all(stamp is not None for _, stamp in key):
+        return list(kept[1])
+    found = [read_release(child, project=config.project_dir) for child in children]
+    ordered = sorted(found, key=lambda r: (r.issued, r.version))
+    _LOADED[folder] = (key, ordered)
+    return list(ordered)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Return a file's (size, mtime_ns); None if it cannot be read."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 def read_release(folder: Path, *, project: Path) -> Release:

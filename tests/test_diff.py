@@ -154,3 +154,20 @@ def test_the_real_releases_differ_by_what_the_sources_report(
     sentences = [line for line in result.stdout.splitlines() if line.startswith("- ")]
     assert sentences == REAL[old, new]
     assert "graph/ontology" not in result.stdout and "graph/shapes" not in result.stdout
+
+
+def test_the_tellers_of_one_diff_share_its_label_graphs(project: Path) -> None:
+    """A release's changes are told in every language, in pages, feed and stream: the label
+    graphs are built once per diff, and a new diff gets its own."""
+    from publish.changetext import Teller
+    from publish.config import load_config
+    from publish.history import diff
+
+    config = load_config(project)
+    changes = diff(config, "2020.10", "2022.04")
+    danish = Teller(changes, config.uris, config.messages, "da")
+    english = Teller(changes, config.uris, config.messages, "en")
+    assert danish.new is english.new and danish.old is english.old
+    assert danish.label(MARLOG_DESIGNATION) != ""
+    other = diff(config, "2020.03", "2020.10")
+    assert Teller(other, config.uris, config.messages, "da").new is not danish.new

@@ -20,6 +20,8 @@ import pytest
 from click.testing import Result
 from conftest import BASE, ROOT, copy_project
 
+from publish.errors import BuildError
+
 Run = Callable[..., Result]
 RELEASES = ROOT / "data" / "releases"
 NOTES = ("--notes", "Rettelse af en tekst", "--notes-en", "A text corrected")
@@ -240,3 +242,29 @@ def test_release_validates_with_the_configured_engine(
     )
     assert result.exit_code == 0, result.output
     assert engines == ["pyshacl", "pyshacl"]
+
+
+def test_releases_are_read_once_and_again_after_an_edit(tmp_path: Path) -> None:
+    """A build asks for the releases several times: one reading serves them all, until a file changes."""
+    from publish.config import load_config
+    from publish.releases import load_releases
+
+    project = copy_project(tmp_path / "p")
+    config = load_config(project)
+    first = load_releases(config)
+    again = load_releases(config)
+    assert [r.version for r in first] == ["2020.03", "2020.10", "2020.12", "2022.04"]
+    assert all(a is b for a, b in zip(first, again, strict=True))  # not read again
+    files = first[0].stored_files()
+    assert first[0].stored_files() == files
+    path = project / "data" / "releases" / "2020.10" / "release.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[notes]\n", '[notes]\nxx = "edited"\n', 1), encoding="utf-8")
+    edited = {r.version: r for r in load_releases(config)}
+    assert edited["2020.10"].notes["xx"] == "edited"
+    archive = project / "data" / "releases" / "2020.03" / "files.tar.gz"
+    body = bytearray(archive.read_bytes())
+    body[len(body) // 2] ^= 1
+    archive.write_bytes(bytes(body))
+    with pytest.raises(BuildError, match="files.tar.gz"):
+        edited["2020.03"].stored_files()
