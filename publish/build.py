@@ -15,7 +15,7 @@ import re
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -103,8 +103,34 @@ def build_validated(
     record = incremental.manifest_path(config.project_dir, config.output)
     previous = incremental.read_manifest(record) if (config.output / MARKER).is_file() else Manifest("")
     reuse = Reuse(previous, config.output, _context(dataset, config))
+    from . import dcatap  # imports rdflib; the catalogue check runs in a child meanwhile
+
+    with dcatap.deferred() as verdicts:
+        artifacts, digests = _planned(dataset, config, reuse)
+        _publish(config, artifacts, digests, reuse, previous, before_swap=verdicts.wait)
+    incremental.write_manifest(record, reuse.manifest(artifacts, digests))
+    size = sum(len(a.body) for a in artifacts)
+    units = reuse.reused + reuse.made
+    return BuildResult(
+        config.output, len(artifacts), size, report, lang, config.messages, reuse.reused, units
+    )
+
+
+def _planned(dataset: LoadedDataset, config: Config, reuse: Reuse) -> tuple[list[Artifact], list[str]]:
     artifacts = plan(dataset, config, reuse)
-    digests = [incremental.sha256(a.body) for a in artifacts]
+    return artifacts, [incremental.sha256(a.body) for a in artifacts]
+
+
+def _publish(
+    config: Config,
+    artifacts: list[Artifact],
+    digests: list[str],
+    reuse: Reuse,
+    previous: Manifest,
+    *,
+    before_swap: Callable[[], None],
+) -> None:
+    """Check the new files are well formed, write them and swap them in once ``before_swap`` passes."""
     # A file the previous build wrote with the same bytes (same code) passed this check then.
     checked = reuse.previous.files
     broken = wellformed.ill_formed(
@@ -124,13 +150,7 @@ def build_validated(
         for a, digest in zip(artifacts, digests, strict=True)
         if previous.files.get(str(a.path)) == digest
     }
-    write_site(config.output, artifacts, wait=config.build_lock_timeout, linked=same)
-    incremental.write_manifest(record, reuse.manifest(artifacts, digests))
-    size = sum(len(a.body) for a in artifacts)
-    units = reuse.reused + reuse.made
-    return BuildResult(
-        config.output, len(artifacts), size, report, lang, config.messages, reuse.reused, units
-    )
+    write_site(config.output, artifacts, wait=config.build_lock_timeout, linked=same, before_swap=before_swap)
 
 
 def _context(dataset: LoadedDataset, config: Config) -> str:
@@ -268,8 +288,12 @@ def write_site(
     *,
     wait: float = 60.0,
     linked: Mapping[PurePosixPath, Path] | None = None,
+    before_swap: Callable[[], None] | None = None,
 ) -> None:
     """Write the artifacts into a new folder and swap it in place of ``output``.
+
+    ``before_swap`` is called once the new folder is written; if it raises, the folder is
+    removed and the previous site stays (the build's DCAT-AP verdict, :mod:`publish.dcatap`).
 
     Builds beside one output take turns (a lock on its parent folder, waited for up to ``wait``
     seconds); each first removes what a killed build left behind (see :func:`remove_leftovers`).
@@ -296,6 +320,8 @@ def write_site(
                     target.parent.mkdir(parents=True, exist_ok=True)
                     folders.add(target.parent)
                 _write(target, artifact.body, links.get(artifact.path))
+            if before_swap is not None:
+                before_swap()
             _swap(staging, output)
             _retire(staging)
             staging = None

@@ -35,8 +35,12 @@ shows up.
 from __future__ import annotations
 
 import functools
+import os
+import pickle
+import threading
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -160,13 +164,101 @@ def check_site(site: Path) -> CatalogReport:
 
 
 def require_conformance(triples: Iterable[ox.Triple], *, where: str) -> None:
-    """Raise ValidationFailed, listing the violations, unless the catalogue conforms."""
-    report = check_catalog(triples)
+    """Raise ValidationFailed, listing the violations, unless the catalogue conforms.
+
+    Inside :func:`deferred`, the check runs in a child process and this returns at once; the
+    verdict is given (and raised) by the block's :meth:`Verdicts.wait`.
+    """
+    pending = _OPEN[-1] if _OPEN else None
+    if pending is not None and pending.start(list(triples), where):
+        return
+    _verdict(check_catalog(triples), where)
+
+
+def _verdict(report: CatalogReport, where: str) -> None:
     if not report.conforms:
         raise ValidationFailed(
             f"{where} does not conform to DCAT-AP 3.0.1; nothing was published.\n"
             + format_text(report, lang="en")
         )
+
+
+class Verdicts:
+    """Catalogue checks running in forked child processes while the build goes on.
+
+    pySHACL costs most of the catalogue's CPU; what it answers only decides whether the new site
+    is swapped in, so a build asks for the verdict just before the swap (``write_site``'s
+    ``before_swap``). Where a child cannot be forked (no ``os.fork``, or other threads running,
+    which a fork could deadlock) the check runs at once, as outside the block.
+    """
+
+    def __init__(self) -> None:
+        self._children: list[tuple[int, int, str, list[ox.Triple]]] = []
+
+    def start(self, triples: list[ox.Triple], where: str) -> bool:
+        """Start checking ``triples`` in a child; False where that cannot be done."""
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            return False
+        reading, writing = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: check, send the report (or the error), and end
+            os.close(reading)
+            status = 0
+            try:
+                try:
+                    answer: object = check_catalog(triples)
+                except Exception as exc:  # sent to the parent, raised there
+                    answer = exc
+                with os.fdopen(writing, "wb") as out:
+                    pickle.dump(answer, out)
+            except BaseException:
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(writing)
+        self._children.append((pid, reading, where, triples))
+        return True
+
+    def wait(self) -> None:
+        """Wait for every check; raise ValidationFailed (or the check's error) for the first that fails."""
+        while self._children:
+            pid, reading, where, triples = self._children.pop(0)
+            with os.fdopen(reading, "rb") as answer:
+                body = answer.read()
+            os.waitpid(pid, 0)
+            try:
+                report = pickle.loads(body)
+            except Exception:
+                report = check_catalog(triples)  # the child died: check here instead
+            if isinstance(report, Exception):
+                raise report
+            _verdict(report, where)
+
+    def abandon(self) -> None:
+        """Stop the checks not waited for (the build failed otherwise)."""
+        for pid, reading, _, _ in self._children:
+            os.close(reading)
+            try:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        self._children.clear()
+
+
+_OPEN: list[Verdicts] = []
+
+
+@contextmanager
+def deferred() -> Iterator[Verdicts]:
+    """Inside the block, :func:`require_conformance` checks in the background; call ``wait()``."""
+    verdicts = Verdicts()
+    _OPEN.append(verdicts)
+    try:
+        yield verdicts
+    finally:
+        _OPEN.remove(verdicts)
+        verdicts.abandon()
 
 
 def _run(check: str, data: Graph, shapes: Graph) -> list[CatalogFinding]:

@@ -238,3 +238,62 @@ def test_a_build_validates_with_the_configured_engine(
     monkeypatch.setattr(build_module, "validate", recording)
     _build(project)
     assert engines == ["pyshacl"]
+
+
+def test_the_catalogue_verdict_comes_from_a_child_and_a_failing_one_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DCAT-AP check runs in a forked child while the site is written; the swap waits for
+    its verdict, and a catalogue that does not conform leaves the previous site and no leftovers."""
+    import pyoxigraph as ox
+
+    from publish import catalog, dcatap
+
+    project = make_tiny(tmp_path / "project")
+    _build(project)
+    site, record = hashes(project / "site"), _manifest(project)
+    real_check = dcatap.check_catalog
+
+    def noted(triples: Any) -> dcatap.CatalogReport:
+        (tmp_path / "checked-in").write_text(str(os.getpid()), encoding="utf-8")
+        return real_check(triples)
+
+    monkeypatch.setattr(dcatap, "check_catalog", noted)
+    real = catalog.template
+    title = "http://purl.org/dc/terms/title"
+
+    def untitled(uris: Any) -> list[ox.Triple]:  # the catalogue loses its mandatory title
+        return [t for t in real(uris) if t.predicate.value != title]
+
+    monkeypatch.setattr(catalog, "template", untitled)
+    _edit(project / TINY_DATA, MINISTER, '"Ministeren for uddannelse"@da')
+    with pytest.raises(ValidationFailed, match=r"does not conform to DCAT-AP 3\.0\.1") as failed:
+        _build(project)
+    assert "dct:title is missing" in str(failed.value)
+    assert int((tmp_path / "checked-in").read_text(encoding="utf-8")) != os.getpid()  # in a child
+    assert hashes(project / "site") == site and _manifest(project) == record
+    assert leftovers(project / "site") == []
+    assert not [p for p in project.iterdir() if p.name.startswith(".site.")]
+    monkeypatch.setattr(catalog, "template", real)
+    _build(project)
+    assert hashes(project / "site") == _cold(project, tmp_path / "cold")
+
+
+def test_verdicts_outside_a_build_raise_as_the_check_does() -> None:
+    import pyoxigraph as ox
+
+    from publish import dcatap
+
+    catalogue = [
+        ox.Triple(
+            ox.NamedNode("https://example.org/catalog"),
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode("http://www.w3.org/ns/dcat#Catalog"),
+        )
+    ]
+    with dcatap.deferred() as verdicts:
+        dcatap.require_conformance(catalogue, where="a test catalogue")  # returns at once
+        with pytest.raises(ValidationFailed, match="dct:title is missing"):
+            verdicts.wait()
+    with pytest.raises(ValidationFailed, match="dct:title is missing"):
+        dcatap.require_conformance(catalogue, where="a test catalogue")
