@@ -170,7 +170,9 @@ def plan(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> 
     artifacts += hosting.hosting_artifacts(config)
     artifacts += search.search_artifacts(dataset, config)  # search indexes, A–Z pages, search.js
     artifacts += pictures.picture_artifacts(dataset, config)  # the overview and timeline pictures
-    artifacts += changelog.history_artifacts(dataset, config)  # changelog, feed, change stream, gone IRIs
+    artifacts += changelog.history_artifacts(
+        dataset, config, reuse
+    )  # changelog, feed, change stream, gone IRIs
     artifacts += releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
     # Last: the catalogue states the size and checksum of every other file, and writes the
     # N-Quads dump (with the catalogue as the graph graph/catalog).

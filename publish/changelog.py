@@ -10,7 +10,9 @@ All markup is in ``templates/`` (``changelog.html.j2``, ``gone.html.j2``, ``rele
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -25,7 +27,8 @@ from .diff import Diff, snapshot
 from .formats import TURTLE, Vocabulary
 from .history import WORKING, release_diffs
 from .html import Site
-from .rdf import SKOS
+from .incremental import Reuse
+from .rdf import DCT, SKOS
 from .releases import Release, load_releases
 from .uris import PARTS, Uris
 from .view import View
@@ -34,19 +37,62 @@ ATOM = next(f for f in formats.FORMATS if f.name == "atom")
 TRIG = next(f for f in formats.FORMATS if f.name == "trig")
 
 
-def history_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
-    """Return the changelog pages, the feed, the change stream and the gone things' documents."""
+def history_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:
+    """Return the changelog pages, the feed, the change stream and the gone things' documents.
+
+    With ``reuse``, one unit (:mod:`publish.incremental`): taken from the previous build while
+    the stored releases' records, the JSON-LD context, the things of the current data and what
+    replaces what are the same, and nothing its pages read of the current graph changed.
+    """
     stored = load_releases(config)
     if not stored:
         return []
-    history = release_diffs(config, stored)
     site = Site(dataset, config)
-    uris = config.uris
     # The site's published JSON-LD context (as build makes it): our JSON-LD uses its terms only.
-    context = exports.make_context(dataset.triples(), uris.prefixes())
+    context = exports.make_context(dataset.triples(), config.uris.prefixes())
+    # Which things have a page, read once (a key of the unit, not a read of each thing's entry).
+    pages = frozenset(site.graph.resources)
+    make = partial(_history, dataset, config, stored, site, context, pages)
+    if reuse is None:
+        return make()
+    also = _inputs(dataset, stored, context, site.strategy or "") + "\n".join(sorted(pages))
+    return reuse.unit("history", site.graph, also, make, members_in_also=True)
+
+
+def _inputs(
+    dataset: LoadedDataset, stored: Sequence[Release], context: Mapping[str, Any], strategy: str
+) -> str:
+    """Return what the history depends on besides what its pages read of the current graph."""
+    uris = dataset.uris
+    records = [
+        [r.version, r.issued.isoformat(), r.previous, dict(r.notes), dict(r.files)]
+        + [r.dataset_sha256, r.archive_sha256]
+        for r in stored
+    ]
+    now, replaces = set(), set()
+    for t in dataset.triples("data"):
+        if isinstance(t.subject, ox.NamedNode):
+            if uris.is_resource(t.subject.value):
+                now.add(t.subject.value)
+            if t.predicate.value == DCT + "replaces" and isinstance(t.object, ox.NamedNode):
+                replaces.add((t.subject.value, t.object.value))
+    inputs = [records, context, sorted(now), sorted(replaces), strategy]
+    return json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _history(
+    dataset: LoadedDataset,
+    config: Config,
+    stored: list[Release],
+    site: Site,
+    context: Mapping[str, Any],
+    pages: frozenset[str],
+) -> list[Artifact]:
+    history = release_diffs(config, stored)
+    uris = config.uris
     artifacts = ldes.stream_artifacts(uris, history, context)
     for release, diff in history:
-        artifacts += changes_artifacts(site, release, diff, context)
+        artifacts += changes_artifacts(site, release, diff, context, pages)
     artifacts.append(feed_artifact(site, history))
     current = snapshot(WORKING, dataset.quads(*PARTS), uris)
     by_version = {release.version: release for release in stored}
@@ -66,7 +112,9 @@ def _rdf_forms(
     ]
 
 
-def changes_artifacts(site: Site, release: Release, diff: Diff, context: Mapping[str, Any]) -> list[Artifact]:
+def changes_artifacts(
+    site: Site, release: Release, diff: Diff, context: Mapping[str, Any], pages: frozenset[str]
+) -> list[Artifact]:
     """Return a release's changelog page in every language, its RDF forms and its TriG."""
     uris, messages = site.uris, site.messages
     stem = uris.changes_stem(release.version)
@@ -76,11 +124,13 @@ def changes_artifacts(site: Site, release: Release, diff: Diff, context: Mapping
     trig = changerdf.statements_trig(diff, uris, messages, iri=iri)
     artifacts.append(Artifact(stem.with_name(TRIG.path(stem.name)), TRIG.media_type, trig))
     for lang in uris.languages:
-        artifacts.append(_changes_page(site, release, diff, lang, stem))
+        artifacts.append(_changes_page(site, release, diff, lang, stem, pages))
     return artifacts
 
 
-def _changes_page(site: Site, release: Release, diff: Diff, lang: str, stem: PurePosixPath) -> Artifact:
+def _changes_page(
+    site: Site, release: Release, diff: Diff, lang: str, stem: PurePosixPath, pages: frozenset[str]
+) -> Artifact:
     uris = site.uris
     view = site.view(str(stem), lang)
     words = view.text["changes"]
@@ -93,7 +143,7 @@ def _changes_page(site: Site, release: Release, diff: Diff, lang: str, stem: Pur
         )
     else:
         intro = str(words["first"]).format(version=release.version, issued=issued)
-    entries = [(_href(site, view, entry.iri), entry) for entry in teller.entries()]
+    entries = [(_href(pages, view, entry.iri), entry) for entry in teller.entries()]
     downloads = [
         (name, view.site_href(releases.site_path(release.version, name)))
         for name in sorted(release.files)
@@ -116,9 +166,9 @@ def _changes_page(site: Site, release: Release, diff: Diff, lang: str, stem: Pur
     )
 
 
-def _href(site: Site, view: View, iri: str) -> str:
+def _href(pages: frozenset[str], view: View, iri: str) -> str:
     """Return the link to a changed thing's page, '' for a thing without one (gone since, a term, a shape)."""
-    if iri not in site.graph.resources:
+    if iri not in pages:
         return ""
     href, external = view.href_of(iri)
     return "" if external or href == iri else str(href)

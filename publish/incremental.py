@@ -6,6 +6,8 @@ was made from (its *key*), and the path, media type and SHA-256 of each file it 
 
 * ``rdf <iri>``: a resource's RDF documents, a pure function of its description, the JSON-LD
   vocabulary, the configuration and the code; the key hashes exactly those.
+* ``history``: the change history (:mod:`publish.changelog`), read like a page; its key also
+  hashes the stored releases' records and what gone things are found by in the current data.
 * ``page <iri> <lang>``: a resource's page and embeds in one language. Rendering reads the
   index of the whole graph (labels of what the page links to, statements pointing at it, lists
   of a class …), so while a unit renders, the index notes every entry it is asked for: a
@@ -177,6 +179,7 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.reads: set[str] | None = None
+        self.members = True  # note membership tests of the resources (False: the key holds them)
 
 
 class _Entries(defaultdict[str, Any]):
@@ -248,7 +251,7 @@ class _Members(frozenset[str]):
         return made
 
     def __contains__(self, key: object) -> bool:
-        if self.recorder.reads is not None:
+        if self.recorder.reads is not None and self.recorder.members:
             self.recorder.reads.add(f"o{key}")
         return super().__contains__(key)
 
@@ -286,14 +289,15 @@ class _Index:
         return self._digests[read]
 
     @contextmanager
-    def recording(self) -> Iterator[set[str]]:
-        """Note every entry read inside the block into the set yielded."""
+    def recording(self, *, members: bool = True) -> Iterator[set[str]]:
+        """Note every entry read inside the block into the set yielded (membership tests of the
+        resources too, unless ``members`` is False)."""
         reads: set[str] = set()
-        self.recorder.reads = reads
+        self.recorder.reads, self.recorder.members = reads, members
         try:
             yield reads
         finally:
-            self.recorder.reads = None
+            self.recorder.reads, self.recorder.members = None, True
 
 
 # ---------------------------------------------------------------- one build's reuse
@@ -338,15 +342,30 @@ class Reuse:
     ) -> list[Artifact]:
         """Return a resource's page and embeds in one language: the previous build's where
         nothing they read changed. ``also`` names state the graph's index does not hold."""
+        return self.unit(f"page {iri} {lang}", graph, also, make)
+
+    def unit(
+        self,
+        name: str,
+        graph: Graph,
+        also: str,
+        make: Callable[[], list[Artifact]],
+        *,
+        members_in_also: bool = False,
+    ) -> list[Artifact]:
+        """Return the files of the unit ``name``: the previous build's where nothing ``make`` read
+        of ``graph``'s index changed and ``also`` (what else they depend on) is the same.
+
+        ``members_in_also``: ``also`` holds the whole set of resources with a page, so a test
+        whether a thing has one is not noted as a read of its statements."""
         index = self._index(graph)
-        name = f"page {iri} {lang}"
         old = self.previous.units.get(name)
         if old is not None and old.key == self._page_key(index, also, old.reads):
             found = self._take(old)
             if found is not None:
                 self.units[name] = old
                 return found
-        with index.recording() as reads:
+        with index.recording(members=not members_in_also) as reads:
             artifacts = make()
         ordered = tuple(sorted(reads))
         self._made(name, self._page_key(index, also, ordered), ordered, artifacts)

@@ -297,3 +297,23 @@ def test_verdicts_outside_a_build_raise_as_the_check_does() -> None:
             verdicts.wait()
     with pytest.raises(ValidationFailed, match="dct:title is missing"):
         dcatap.require_conformance(catalogue, where="a test catalogue")
+
+
+def test_the_change_history_is_reused_until_a_release_record_or_what_it_reads_changes(tmp_path: Path) -> None:
+    """The changelog pages, feed, stream and gone documents depend on the stored releases and a
+    few entries of the current data: a label edit elsewhere keeps them, new release notes remake
+    them, and either way the site is the cold build's."""
+    project = copy_project(tmp_path / "project")
+    _build(project)
+    first = _manifest(project)["history"]
+    _edit(project / "data" / "areas.ttl", '"Miljøteknologi"@da', '"Miljøteknologi (rettet)"@da')
+    _build(project)
+    assert _manifest(project)["history"] == first  # same key, same files
+    assert hashes(project / "site") == _cold(project, tmp_path / "cold")
+    notes = project / "data" / "releases" / "2022.04" / "release.toml"
+    _edit(notes, 'en = "MARLOG declared bankrupt', 'en = "MARLOG, the cluster, declared bankrupt')
+    _build(project)
+    assert _manifest(project)["history"][0] != first[0]
+    page = (project / "site" / "changes" / "2022.04.en.html").read_text(encoding="utf-8")
+    assert "MARLOG, the cluster, declared bankrupt" in page
+    assert hashes(project / "site") == _cold(project, tmp_path / "cold")
