@@ -316,7 +316,9 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script":
-            self.scripts.append((dict(attrs).get("type") or "", ""))
+            given = dict(attrs)
+            # An external script is named by its src (the site's own search box); inline ones by type.
+            self.scripts.append((given.get("type") or f"src={given.get('src')}", ""))
             self._in = "script"
         elif tag == "h1":
             self._in = "h1"
@@ -338,7 +340,9 @@ def test_hostile_literal_in_html_and_its_jsonld_script(hostile_site: Path) -> No
     page = _Page()
     page.feed((hostile_site / "id/cluster/clean.en.html").read_text(encoding="utf-8"))
     assert page.h1.strip() == HOSTILE
-    assert [kind for kind, _ in page.scripts] == ["application/ld+json"]
+    # The page's scripts: its JSON-LD and the site's own search script (empty, loaded by src).
+    assert [kind for kind, _ in page.scripts] == ["application/ld+json", "src=../../static/search.js"]
+    assert page.scripts[1][1] == ""
     assert HOSTILE in _strings(json.loads(page.scripts[0][1]))
     assert "49" not in page.h1
 
