@@ -14,19 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import os
 import re
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import free_port, stop
+import servers
 
 from publish import hosting
 from publish.config import load_config
@@ -45,8 +39,6 @@ ONTOLOGY = "ontology"
 RESOURCES = (AREA, CLUSTER, ONTOLOGY, STRATEGY)
 VERSION = "ontology/1.0.0"  # RDF documents, no HTML page
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
-APACHE_MODULES = Path("/usr/lib/apache2/modules")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,117 +177,13 @@ def serve(built_site: Path) -> Callable[[Case], Reply]:
 @pytest.fixture(scope="module")
 def nginx(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """Run Debian's nginx on 127.0.0.1 with the generated rules; yield its port."""
-    binary = shutil.which("nginx", path=SBIN)
-    if binary is None:
-        pytest.fail("nginx is not installed; install Debian's package: apt-get install -y nginx")
-    folder = tmp_path_factory.mktemp("nginx")
-    port = free_port()
-    temp = "\n".join(
-        f"    {kind}_temp_path {folder / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (folder / "nginx.conf").write_text(
-        f"""daemon off;
-master_process off;
-pid {folder / "nginx.pid"};
-error_log {folder / "error.log"} warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-{temp}
-    include {built_site / "nginx-maps.conf"};
-    server {{
-        listen 127.0.0.1:{port};
-        root {built_site};
-        include {built_site / "nginx.conf"};
-    }}
-}}
-""",
-        encoding="utf-8",
-    )
-    command = [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")]
-    yield from _run(command, port, folder / "error.log")
+    yield from servers.nginx(built_site, tmp_path_factory.mktemp("nginx"))
 
 
 @pytest.fixture(scope="module")
 def apache(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """Run Debian's Apache httpd on 127.0.0.1 with the generated .htaccess; yield its port.
-
-    The site is also mounted at /mounted by an Alias. Run as root, httpd serves as nobody, who
-    cannot enter pytest's private temporary folders: it then serves a world-readable copy.
-    """
-    binary = shutil.which("apache2", path=SBIN)
-    if binary is None or not APACHE_MODULES.is_dir():
-        pytest.fail("Apache httpd is not installed; install Debian's package: apt-get install -y apache2")
-    folder = tmp_path_factory.mktemp("apache")
-    copy = None
-    site = built_site
-    user = ""
-    if os.geteuid() == 0:
-        copy = Path(tempfile.mkdtemp(prefix="klyngedata-apache-"))
-        copy.chmod(0o755)
-        site = copy / "site"
-        shutil.copytree(built_site, site)
-        user = "User #65534\nGroup #65534\n"
-    port = free_port()
-    modules = "".join(
-        f"LoadModule {name}_module {APACHE_MODULES / f'mod_{name}.so'}\n"
-        for name in ("mpm_event", "authz_core", "mime", "rewrite", "headers", "dir", "alias")
-    )
-    types = "/etc/mime.types" if Path("/etc/mime.types").is_file() else os.devnull
-    (folder / "httpd.conf").write_text(
-        f"""ServerRoot {folder}
-ServerName 127.0.0.1
-Listen 127.0.0.1:{port}
-PidFile {folder / "httpd.pid"}
-ErrorLog {folder / "error.log"}
-LogLevel warn
-DefaultRuntimeDir {folder}
-{modules}{user}TypesConfig {types}
-DocumentRoot {site}
-Alias /mounted {site}
-<Directory />
-    AllowOverride None
-    Require all denied
-</Directory>
-<Directory {site}>
-    AllowOverride All
-    Require all granted
-</Directory>
-""",
-        encoding="utf-8",
-    )
-    try:
-        yield from _run(
-            [binary, "-f", str(folder / "httpd.conf"), "-D", "FOREGROUND"], port, folder / "error.log"
-        )
-    finally:
-        if copy is not None:
-            shutil.rmtree(copy, ignore_errors=True)
-
-
-def _run(command: list[str], port: int, log: Path) -> Iterator[int]:
-    """Start a server, wait until it accepts connections, yield its port, stop it."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            if process.poll() is not None:
-                errors = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
-                errors += log.read_text(errors="replace") if log.exists() else ""
-                pytest.fail(f"{command[0]} stopped at start (exit {process.returncode}): {errors}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{command[0]} did not listen on 127.0.0.1:{port} within 15 s")
-                time.sleep(0.05)
-        yield port
-    finally:
-        stop(process)
-        if process.stderr:
-            process.stderr.close()
+    """Run Debian's Apache httpd with the generated .htaccess (also at /mounted); yield its port."""
+    yield from servers.apache(built_site, tmp_path_factory.mktemp("apache"))
 
 
 def fetch(port: int, target: str, headers: tuple[tuple[str, str], ...]) -> Reply:
