@@ -35,7 +35,7 @@ shows up.
 from __future__ import annotations
 
 import functools
-import os
+import multiprocessing
 import pickle
 import threading
 import warnings
@@ -193,57 +193,55 @@ class Verdicts:
     """
 
     def __init__(self) -> None:
-        self._children: list[tuple[int, int, str, list[ox.Triple]]] = []
+        self._children: list[tuple[Any, Any, str, list[ox.Triple]]] = []
 
     def start(self, triples: list[ox.Triple], where: str) -> bool:
         """Start checking ``triples`` in a child; False where that cannot be done."""
-        if not hasattr(os, "fork") or threading.active_count() > 1:
+        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
             return False
-        reading, writing = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: check, send the report (or the error), and end
-            os.close(reading)
-            status = 0
-            try:
-                try:
-                    answer: object = check_catalog(triples)
-                except Exception as exc:  # sent to the parent, raised there
-                    answer = exc
-                with os.fdopen(writing, "wb") as out:
-                    pickle.dump(answer, out)
-            except BaseException:
-                status = 1
-            finally:
-                os._exit(status)
-        os.close(writing)
-        self._children.append((pid, reading, where, triples))
+        context = multiprocessing.get_context("fork")
+        reading, writing = context.Pipe(duplex=False)
+        child = context.Process(target=_check_in_child, args=(triples, writing), daemon=True)
+        child.start()
+        writing.close()
+        self._children.append((child, reading, where, triples))
         return True
 
     def wait(self) -> None:
         """Wait for every check; raise ValidationFailed (or the check's error) for the first that fails."""
         while self._children:
-            pid, reading, where, triples = self._children.pop(0)
-            with os.fdopen(reading, "rb") as answer:
-                body = answer.read()
-            os.waitpid(pid, 0)
+            child, reading, where, triples = self._children.pop(0)
             try:
-                report = pickle.loads(body)
-            except Exception:
-                report = check_catalog(triples)  # the child died: check here instead
-            if isinstance(report, Exception):
-                raise report
-            _verdict(report, where)
+                answer = reading.recv()
+            except (EOFError, OSError, pickle.UnpicklingError, TypeError, AttributeError):
+                answer = None  # the child died or its answer cannot be read: check here instead
+            finally:
+                reading.close()
+                child.join()
+            if isinstance(answer, Exception):
+                raise answer
+            _verdict(answer if isinstance(answer, CatalogReport) else check_catalog(triples), where)
 
     def abandon(self) -> None:
         """Stop the checks not waited for (the build failed otherwise)."""
-        for pid, reading, _, _ in self._children:
-            os.close(reading)
-            try:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
+        for child, reading, _, _ in self._children:
+            reading.close()
+            child.kill()
+            child.join()
         self._children.clear()
+
+
+def _check_in_child(triples: list[ox.Triple], answer: Any) -> None:
+    """Check in the child process and send the report, or the error, to the parent."""
+    try:
+        found: object = check_catalog(triples)
+    except Exception as exc:  # raised in the parent
+        found = exc
+    try:
+        answer.send(found)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        answer.send(None)  # the parent checks again and raises there
+    answer.close()
 
 
 _OPEN: list[Verdicts] = []
