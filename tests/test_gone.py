@@ -195,19 +195,13 @@ def gone_cases(stem: str) -> list[GoneCase]:
 
 
 GONE_CASES = [case for stem in (OLD, REMOVED) for case in gone_cases(stem)]
-# Where the generated nginx rules still answer otherwise than `serve` (and Apache): 410 with the
-# page where no wanted format exists (serve: 406/400, as for a live resource), and Vary at an old
-# document's own address (serve: none, as for a live file). Strict: the day nginx agrees, these fail.
-NGINX_DIFFERS = pytest.mark.xfail(strict=True, reason="nginx.conf.j2 @kd_gone: not yet as serve")
 
 
 def _table() -> list[object]:
     table: list[object] = []
     for host in HOSTS:
         for case in GONE_CASES:
-            differs = host == "nginx" and (case[2] != 410 or not case[4])
-            marks = [NGINX_DIFFERS] if differs else []
-            table.append(pytest.param(host, case, marks=marks, id=f"{host} {case[0]} {case[1]}"))
+            table.append(pytest.param(host, case, id=f"{host} {case[0]} {case[1]}"))
     return table
 
 
@@ -229,10 +223,10 @@ def test_a_gone_iri_answers_alike_from_serve_nginx_and_apache(site: Path, ask: A
     assert reply.body == (site / path).read_bytes()
     assert reply.headers["content-type"] == media_type_of(document)
     assert reply.headers["cache-control"] == "public, max-age=300"
-    if negotiated and reply.headers.get("server", "").startswith("nginx"):
-        assert "content-location" not in reply.headers  # nginx's @kd_gone names none (yet)
-    elif negotiated:
+    if negotiated:
         assert reply.headers["content-location"] == f"/{path}"
+    else:
+        assert "content-location" not in reply.headers
 
 
 @pytest.mark.parametrize("stem", [OLD, REMOVED])
