@@ -37,6 +37,18 @@ if TYPE_CHECKING:
     from rdflib.plugins.sparql.sparql import Query
 
 SEVERITIES = ("Violation", "Warning", "Info")
+# The fixed settings both engines run with (pyshacl-turbo takes pySHACL's keywords): no
+# inference, no ontology graph, every severity, no SHACL-AF, no imports, no JavaScript.
+_SETTINGS: dict[str, Any] = {
+    "ont_graph": None,
+    "inference": "none",
+    "abort_on_first": False,
+    "allow_infos": True,
+    "allow_warnings": True,
+    "advanced": False,
+    "do_owl_imports": False,
+    "js": False,
+}
 
 
 class EngineRefused(Exception):  # noqa: N818 - reads as what happened
@@ -193,19 +205,7 @@ def run_turbo(triples: Iterable[ox.Triple | ox.Quad], shapes: Graph) -> Graph:
     _return_freed_memory()
     data = Input(ascii_ntriples(triples), "nt", None, {}, preserve_ids=True)
     try:
-        _, results, text = turbo_validate(
-            data,
-            shacl_graph=shapes,
-            ont_graph=None,
-            inference="none",
-            abort_on_first=False,
-            allow_infos=True,
-            allow_warnings=True,
-            meta_shacl=False,
-            advanced=False,
-            do_owl_imports=False,
-            js=False,
-        )
+        _, results, text = turbo_validate(data, shacl_graph=shapes, meta_shacl=False, **_SETTINGS)
     except (ReportableRuntimeError, ValidationFailure) as exc:
         raise EngineRefused(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - its shape compiler raises ValueError for bad SPARQL
@@ -309,19 +309,7 @@ def run_shacl(data: Graph, shapes: Graph, *, check_shapes: bool, prepared: bool 
     from pyshacl import validate as shacl_validate  # costly import: only when validating
 
     target = PreparedQueries(data) if prepared else data
-    _, results, _ = shacl_validate(
-        target,
-        shacl_graph=shapes,
-        ont_graph=None,
-        inference="none",
-        abort_on_first=False,
-        allow_infos=True,
-        allow_warnings=True,
-        meta_shacl=check_shapes,
-        advanced=False,
-        do_owl_imports=False,
-        js=False,
-    )
+    _, results, _ = shacl_validate(target, shacl_graph=shapes, meta_shacl=check_shapes, **_SETTINGS)
     assert isinstance(results, Graph)
     return results
 
