@@ -146,6 +146,16 @@ class Tab:
         assert "exceptionDetails" not in result, result
         return result["result"].get("value")
 
+    def until(self, expression: str, timeout: float = 20.0) -> Any:
+        """Return the value of a JavaScript expression once it is truthy (pages answer asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            assert time.monotonic() < deadline, f"never true: {expression}"
+            time.sleep(0.05)
+
     def screenshot(self, name: str, *, full: bool = True) -> Path:
         """Save a PNG of the page into tests/artifacts/ and return its path."""
         data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=full)["data"]

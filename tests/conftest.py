@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 import pytest
+from chromium import Tab, launch
 from click.testing import CliRunner
 
 from publish.cli import main
@@ -186,3 +187,10 @@ def benchmark_module(name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tab]:
+    """One Chromium tab per test module (tests/chromium.py); fails, not skips, without Chromium."""
+    with launch(tmp_path_factory.mktemp("chromium") / "profile") as tab:
+        yield tab

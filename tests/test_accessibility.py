@@ -11,12 +11,10 @@ each group is checked per language, at 1280 px and at 390 px.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from chromium import Tab, launch, serve
+from chromium import Tab, serve
 
 AXE = Path(__file__).parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA (axe-core's tags; 2.2 adds AA rules only).
@@ -64,13 +62,6 @@ def violations(tab: Tab, url: str, width: int, height: int, mobile: bool) -> lis
     assert "exceptionDetails" not in result, result
     found: list[Any] = json.loads(result["result"]["value"])
     return found
-
-
-@pytest.fixture(scope="module")
-def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tab]:
-    """One Chromium tab for the module; the test fails (not skips) when Chromium is missing."""
-    with launch(tmp_path_factory.mktemp("chromium-axe") / "profile") as tab:
-        yield tab
 
 
 def test_the_templates_are_found_from_the_built_site(built_site: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chromium import ARTIFACTS, Tab, launch, serve
+from chromium import ARTIFACTS, Tab, serve
 from conftest import BASE
 from jsonld_support import SCHEMA, to_store
 from sources import BOARD, marlog
@@ -27,13 +27,6 @@ def server(built_site: Path) -> Iterator[str]:
     """Serve the built site on 127.0.0.1 from a thread; yield its root URL."""
     with serve(built_site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tab]:
-    """One Chromium tab for the module; the test fails (not skips) when Chromium is missing."""
-    with launch(tmp_path_factory.mktemp("chromium") / "profile") as tab:
-        yield tab
 
 
 LIVE_JSONLD = (

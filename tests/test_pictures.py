@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import html5lib
 import pyoxigraph as ox
 import pytest
-from chromium import Tab, launch, serve
+from chromium import Tab, serve
 from conftest import BASE
 from lxml import etree
 from sources import board_page, english_date, marlog, readme_areas, readme_match
@@ -356,13 +356,6 @@ def server(built_site: Path) -> Iterator[str]:
     """Serve the built site on 127.0.0.1 as a plain static host; yield its root URL."""
     with serve(built_site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tab]:
-    """One Chromium tab for the module; the test fails (not skips) when Chromium is missing."""
-    with launch(tmp_path_factory.mktemp("chromium") / "profile") as tab:
-        yield tab
 
 
 def luminance(colour: str) -> float:

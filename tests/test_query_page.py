@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chromium import Tab, launch
+from chromium import Tab
 from conftest import BASE
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
@@ -38,26 +38,8 @@ def server(built_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tab]:
-    """One Chromium tab for the module; the test fails (not skips) when Chromium is missing."""
-    with launch(tmp_path_factory.mktemp("chromium") / "profile") as tab:
-        yield tab
-
-
-@pytest.fixture(scope="module")
 def dump(built_site: Path) -> Graph:
     return Graph().parse(built_site / "dataset.nt", format="nt")
-
-
-def until(tab: Tab, expression: str, timeout: float = 20.0) -> Any:
-    """Return the value of a JavaScript expression once it is truthy (answers come asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = tab.evaluate(expression)
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"never true: {expression}"
-        time.sleep(0.05)
 
 
 def page(lang: str) -> str:
@@ -71,8 +53,7 @@ def submit(tab: Tab, name: str, **params: str) -> dict[str, Any]:
     for param, value in params.items():
         tab.evaluate(f"{section}.querySelector('[data-param={param}]').value = {json.dumps(value)}")
     tab.evaluate(f"{section}.querySelector('button[type=submit]').click()")
-    return until(
-        tab,
+    return tab.until(
         f"""(() => {{
   const s = {section}, message = s.querySelector('.query-message').textContent;
   const downloads = s.querySelector('.query-downloads');

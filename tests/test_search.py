@@ -11,7 +11,6 @@ to the A–Z page.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,7 +19,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import html5lib
 import pyoxigraph as ox
 import pytest
-from chromium import Tab, launch, serve
+from chromium import Tab, serve
 from conftest import BASE
 
 from publish.search import collation, fold, letter
@@ -175,24 +174,6 @@ def server(built_site: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tab]:
-    """One Chromium tab for the module; the test fails (not skips) when Chromium is missing."""
-    with launch(tmp_path_factory.mktemp("chromium") / "profile") as tab:
-        yield tab
-
-
-def until(tab: Tab, expression: str, timeout: float = 10.0) -> Any:
-    """Return the value of a JavaScript expression once it is truthy (the index loads asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = tab.evaluate(expression)
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"never true: {expression}"
-        time.sleep(0.05)
-
-
 def focus_box(tab: Tab) -> None:
     """Move the keyboard focus into the search box through the DOM domain (works without JavaScript)."""
     root = tab.call("DOM.getDocument")["root"]["nodeId"]
@@ -258,7 +239,7 @@ def test_typing_suggests_and_the_keyboard_opens_the_resource_in_the_page_s_langu
     tab.browser.events = [e for e in tab.browser.events if e.get("method") != "Network.requestWillBeSent"]
     focus_box(tab)
     type_text(tab, first_query)
-    assert until(tab, f"{OPTIONS}.length > 0")
+    assert tab.until(f"{OPTIONS}.length > 0")
     state = tab.evaluate(STATE)
     assert (
         state["role"] == "combobox"
@@ -266,8 +247,8 @@ def test_typing_suggests_and_the_keyboard_opens_the_resource_in_the_page_s_langu
         and state["controls"] == "site-search-list"
     )
     type_text(tab, query)
-    until(tab, f"{OPTIONS}[0] === {json.dumps(label)}")
-    count = until(tab, "document.querySelector('.site-search [role=status]').textContent")
+    tab.until(f"{OPTIONS}[0] === {json.dumps(label)}")
+    count = tab.until("document.querySelector('.site-search [role=status]').textContent")
     shown = tab.evaluate(f"{OPTIONS}.length")
     assert str(shown) in count or (shown == 1 and count in ("1 forslag", "1 suggestion")), count
     tab.screenshot(f"search-{lang}-{query}", full=False)
@@ -304,7 +285,7 @@ def test_escape_closes_and_an_unknown_name_is_announced(server: str, tab: Tab) -
         tab.key("Tab", 9)
     assert tab.evaluate("document.activeElement.id") == "site-search"
     type_text(tab, "fo")
-    until(tab, f"{OPTIONS}.length > 0")
+    tab.until(f"{OPTIONS}.length > 0")
     tab.key("Escape", 27)
     state = tab.evaluate(STATE)
     assert state["expanded"] == "false" and state["hidden"] and state["active"] is None
@@ -312,7 +293,7 @@ def test_escape_closes_and_an_unknown_name_is_announced(server: str, tab: Tab) -
     tab.key("Escape", 27)
     assert tab.evaluate("document.getElementById('site-search').value") == ""
     type_text(tab, "qxqx")
-    assert until(tab, "document.querySelector('.site-search [role=status]').textContent") == "No matches"
+    assert tab.until("document.querySelector('.site-search [role=status]').textContent") == "No matches"
     assert tab.evaluate(STATE)["hidden"]
 
 
