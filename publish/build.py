@@ -45,7 +45,7 @@ from .formats import Vocabulary
 from .i18n import Messages
 from .incremental import Manifest, Reuse
 from .sweep import MARKER
-from .validate import Report, format_text, validate
+from .validate import Report, format_text, validate_project
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +83,6 @@ def build(config: Config, *, lang: str = "en") -> BuildResult:
             + f"Nothing was published; {config.output} is unchanged. Fix the violations and build again."
         )
     return build_validated(config, dataset, report, lang=lang)
-
-
-def validate_project(dataset: LoadedDataset, config: Config, *, lang: str = "en") -> Report:
-    """Validate a loaded project as a build does; the report's words in ``lang``."""
-    return validate(
-        dataset,
-        lang=lang,
-        messages=config.messages,
-        project_dir=config.project_dir,
-        engine=config.shacl_engine,
-    )
 
 
 def build_validated(

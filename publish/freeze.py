@@ -38,7 +38,7 @@ from .releases import (
     sha256,
 )
 from .uris import PARTS, is_history
-from .validate import format_text, validate
+from .validate import format_text, validate_project
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +113,7 @@ def _dated_data(
 ) -> tuple[LoadedDataset, dict[str, int]]:
     """Load and validate the project (refused if it does not conform); return its data as of the day."""
     dataset = load(config)
-    report = validate(
-        dataset,
-        lang=lang,
-        messages=config.messages,
-        project_dir=config.project_dir,
-        engine=config.shacl_engine,
-    )
+    report = validate_project(dataset, config, lang=lang)
     if not report.conforms:
         raise ValidationFailed(
             format_text(report, lang=lang, messages=config.messages)
@@ -203,9 +197,7 @@ def _not_yet(dated: LoadedDataset, lang: str, config: Config) -> dict[str, int]:
     asks for something that had not happened by the date (a designation, before the
     designations). It is reported, not refused.
     """
-    report = validate(
-        dated, lang=lang, messages=config.messages, project_dir=config.project_dir, engine=config.shacl_engine
-    )
+    report = validate_project(dated, config, lang=lang)
     counted = Counter(
         (f.shape or "?").rsplit("#", 1)[-1] for f in report.findings if f.severity == "Violation"
     )

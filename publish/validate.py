@@ -58,6 +58,17 @@ class Report:
         return shacl.count(self.findings, severity)
 
 
+def validate_project(dataset: LoadedDataset, config: Config, *, lang: str = "en") -> Report:
+    """Validate a loaded project with its config's settings (messages, shapes cache, engine)."""
+    return validate(
+        dataset,
+        lang=lang,
+        messages=config.messages,
+        project_dir=config.project_dir,
+        engine=config.shacl_engine,
+    )
+
+
 def check(
     config: Config, *, lang: str, fmt: str, strict: bool, catalog: bool = False, site: Path | None = None
 ) -> Verdict:
@@ -83,13 +94,7 @@ def check(
             with_score(rendered, score, fmt=fmt, words=config.messages[lang]["mqa"]), passed=not failed
         )
     dataset = load(config)
-    report = validate(
-        dataset,
-        lang=lang,
-        messages=config.messages,
-        project_dir=config.project_dir,
-        engine=config.shacl_engine,
-    )
+    report = validate_project(dataset, config, lang=lang)
     if fmt == "json":
         text = format_json(report)
     elif fmt == "turtle":

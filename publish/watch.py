@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .build import BuildResult, build_validated, validate_project
+from .build import BuildResult, build_validated
 from .config import Config
 from .dataset import load
 from .errors import KlyngedataError
 from .preview import Live
-from .validate import format_text
+from .validate import format_text, validate_project
 
 
 class Watcher:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from conftest import EPOCH, copy_project, hashes, make_tiny
 
-from publish import build as build_module
 from publish import incremental
+from publish import validate as validate_module
 from publish.build import MARKER, BuildResult, build, leftovers
 from publish.config import load_config
 from publish.errors import ValidationFailed
@@ -229,13 +229,13 @@ def test_a_build_validates_with_the_configured_engine(
     project = make_tiny(tmp_path / "project")
     _edit(project / "pyproject.toml", "[tool.klyngedata]\n", '[tool.klyngedata]\nshacl_engine = "pyshacl"\n')
     engines: list[str] = []
-    real = build_module.validate
+    real = validate_module.validate
 
     def recording(*args: object, **options: Any) -> Report:
         engines.append(options.get("engine", "default"))
         return real(*args, **options)
 
-    monkeypatch.setattr(build_module, "validate", recording)
+    monkeypatch.setattr(validate_module, "validate", recording)
     _build(project)
     assert engines == ["pyshacl"]
 

@@ -211,7 +211,7 @@ def test_release_validates_with_the_configured_engine(
     project: Path, cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """shacl_engine = "pyshacl" reaches both checks of a release (they ignored it: always turbo)."""
-    from publish import freeze
+    from publish import validate as validate_module
 
     shutil.rmtree(project / "data" / "releases")
     config = project / "pyproject.toml"
@@ -222,13 +222,13 @@ def test_release_validates_with_the_configured_engine(
         encoding="utf-8",
     )
     engines: list[object] = []
-    real = freeze.validate
+    real = validate_module.validate
 
     def recording(*args: object, **options: object) -> object:
         engines.append(options.get("engine", "default"))
         return real(*args, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(freeze, "validate", recording)
+    monkeypatch.setattr(validate_module, "validate", recording)
     result = cli(
         "release",
         "2020.03",
