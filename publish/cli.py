@@ -1,29 +1,84 @@
-"""The ``klyngedata`` command line: parse options, call one step, map errors to exit codes."""
+"""The ``klyngedata`` command line: parse options, call one step, map errors to exit codes.
+
+``klyngedata --help`` imports click and this module only (tests/test_startup.py): each command
+imports its step when it runs, paths become ``pathlib.Path`` in ``_as_path`` (pathlib brings
+urllib.parse and ipaddress), and help is laid out without shutil (``_Context``).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .errors import KlyngedataError
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _as_path(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """Return a path option's value as a ``Path`` (a callback: it runs only when a command does)."""
+    from pathlib import Path
+
+    return None if value is None else Path(value)
+
+
 _PROJECT = click.option(
     "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
+    type=click.Path(file_okay=False),
+    default=".",
     show_default=True,
+    callback=_as_path,
     help="Project folder holding pyproject.toml.",
 )
 
 _SITE = click.option(
-    "--site", type=click.Path(file_okay=False, path_type=Path), help="Built site (default: output)."
+    "--site", type=click.Path(file_okay=False), callback=_as_path, help="Built site (default: output)."
 )
+
+
+def _terminal_columns() -> int:
+    """Return ``shutil.get_terminal_size().columns`` without importing shutil (bz2, lzma, zlib).
+
+    ``COLUMNS`` if it is a positive number, else the width of the terminal on stdout, else 80.
+    """
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Context(click.Context):
+    """A click context whose help formatter is as wide as click's, measured without shutil."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        if self.terminal_width is not None or click.formatting.FORCED_WIDTH is not None:
+            return super().make_formatter()  # a width given: click uses it as it is
+        limit = 80 if self.max_content_width is None else self.max_content_width
+        width = max(min(_terminal_columns(), limit) - 2, 50)  # click's rule (HelpFormatter)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
+
+
+class _Command(click.Command):
+    """A click command laid out by ``_Context``."""
+
+    context_class = _Context
 
 
 class _Group(click.Group):
     """A click group that reports our errors in plain words on stderr."""
+
+    context_class = _Context
+    command_class = _Command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -75,8 +130,8 @@ def validate(project: Path, lang: str, fmt: str, strict: bool, catalog: bool, si
 @_PROJECT
 @click.option(
     "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
+    type=click.Path(file_okay=False),
+    callback=_as_path,
     help="Folder to build into (default: the config's output, site/).",
 )
 @click.option(
@@ -156,7 +211,11 @@ def snippet(project: Path, reference: str, lang: str | None) -> None:
 @_PROJECT
 @click.argument("text", required=False)
 @click.option(
-    "--file", "query_file", type=click.Path(dir_okay=False, path_type=Path), help="Read the query from FILE."
+    "--file",
+    "query_file",
+    type=click.Path(dir_okay=False),
+    callback=_as_path,
+    help="Read the query from FILE.",
 )
 @click.option("--named", help="Run a named query (see --list).")
 @click.option(

@@ -8,23 +8,29 @@ measured by ``tests/benchmarks/bench_pipeline.py`` (``--help`` against ``python 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
+import click
 import pytest
-from conftest import copy_project
+from conftest import ROOT, copy_project
 
 # Run the CLI, then write the names of the imported modules to the file named by argv[1].
+# (It imports nothing of its own beyond sys: the list is taken before the file is written.)
 RUN = """
 import sys
-from pathlib import Path
 from publish.cli import main
-out = Path(sys.argv.pop(1))
+out = sys.argv.pop(1)
 try:
     main()
 finally:
-    out.write_text("\\n".join(sorted(sys.modules)), encoding="utf-8")
+    names = "\\n".join(sorted(sys.modules))
+    with open(out, "w", encoding="utf-8") as file:
+        file.write(names)
 """
 # Libraries that neither command uses: validation, pages, JSON-LD, the query guard's parsers,
 # the server and the worker pool.
@@ -43,16 +49,32 @@ HEAVY = {
 }
 
 
-def imported(*args: str, cwd: Path) -> set[str]:
-    """Return the modules a fresh ``klyngedata ARGS`` imports in its own process (it must exit 0)."""
+# Imported by `klyngedata --help` until issue 11's start-up work, used by none of its text:
+# pathlib (publish.cli's option types; it brings urllib.parse and ipaddress) and shutil (click's
+# help formatter asks it for the terminal's width; it brings bz2, lzma, zlib and fnmatch).
+REMOVED = ("pathlib", "urllib.parse", "ipaddress", "shutil", "bz2", "lzma", "zlib", "fnmatch")
+# What click's help text needs besides importing click: its text wrapper, and gettext's lookup
+# of each translated string reads the locale.
+HELP_TEXT = {"click._textwrap", "textwrap", "locale", "_locale"}
+HELPS = [("--help",), ("query", "--help"), ("build", "--help")]
+
+
+def imported(*args: str, cwd: Path, bare: bool = False) -> set[str]:
+    """Return the modules a fresh ``klyngedata ARGS`` imports in its own process (it must exit 0).
+
+    ``bare``: without ``site`` (``python -S``, the sources and the interpreter's paths given
+    directly), so that only what the command imports counts: an editable install's finder, a
+    ``.pth`` file that ``site`` runs, imports pathlib, re and urllib.parse into every interpreter.
+    """
     names = cwd / "modules.txt"
     done = subprocess.run(
-        [sys.executable, "-c", RUN, str(names), *args],
+        [sys.executable, *(["-S"] if bare else []), "-c", RUN, str(names), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
+        env=bare_env() if bare else None,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     found = set(names.read_text(encoding="utf-8").splitlines())
@@ -60,7 +82,73 @@ def imported(*args: str, cwd: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("args", [("--help",), ("query", "--help"), ("build", "--help")])
+def bare_env() -> dict[str, str]:
+    """Return the environment for ``python -S``: this checkout first, then the interpreter's paths."""
+    paths = [str(ROOT), *(entry for entry in sys.path if entry and Path(entry).is_dir())]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., frozenset[str]]:
+    """Return a function giving the modules ``klyngedata ARGS`` imports without ``site`` (once per ARGS)."""
+    folder = tmp_path_factory.mktemp("startup")
+
+    @cache
+    def modules(*args: str) -> frozenset[str]:
+        return frozenset(imported(*args, cwd=folder, bare=True))
+
+    return modules
+
+
+@cache
+def clicks_modules() -> frozenset[str]:
+    """Return the modules ``import click`` imports, without ``site``."""
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", "import sys, click; print(*sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=bare_env(),
+        timeout=120,
+    )
+    return frozenset(done.stdout.split())
+
+
+@pytest.mark.parametrize("args", HELPS)
+@pytest.mark.parametrize("module", REMOVED)
+def test_help_does_not_import(
+    module: str, args: tuple[str, ...], bare: Callable[..., frozenset[str]]
+) -> None:
+    assert module not in bare(*args)
+
+
+@pytest.mark.parametrize("args", HELPS)
+def test_help_imports_nothing_click_does_not_besides_its_text(
+    args: tuple[str, ...], bare: Callable[..., frozenset[str]]
+) -> None:
+    extra = bare(*args) - clicks_modules()
+    assert extra - HELP_TEXT == {"publish", "publish.cli", "publish.errors"}
+
+
+@pytest.mark.parametrize("columns", [None, "", "0", "-3", "wide", "40", "79", "100", "300"])
+@pytest.mark.parametrize("max_width", [None, 60, 120])
+def test_help_is_as_wide_as_clicks_own_layout(
+    columns: str | None, max_width: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The width measured without shutil is the one click's formatter gets from shutil."""
+    from publish.cli import _Context, main
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    ours = _Context(main, max_content_width=max_width).make_formatter()
+    clicks = click.Context(main, max_content_width=max_width).make_formatter()
+    assert type(ours) is type(clicks)
+    assert ours.width == clicks.width
+
+
+@pytest.mark.parametrize("args", HELPS)
 def test_help_imports_click_and_the_cli_only(args: tuple[str, ...], tmp_path: Path) -> None:
     names = imported(*args, cwd=tmp_path)
     ours = {name for name in names if name == "publish" or name.startswith("publish.")}
