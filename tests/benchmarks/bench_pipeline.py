@@ -11,6 +11,9 @@ seconds (a step that overruns is killed and reported as "did not finish in N s")
 
 * ``python -c pass`` and ``klyngedata --help``: the interpreter and the CLI's start-up, with
   bytecode caches as an installed package has them, after one unmeasured run, at least 11 times;
+  run this script with the Python of a ``pip install .`` venv for what a user starts: an editable
+  install's finder runs in every start of its interpreter (``python -c pass`` included, about
+  20 ms importing pathlib, re and urllib.parse), which halves the ratio (the script says so);
 * the yardstick (pipeline_steps.py yardstick): pyoxigraph alone parses the same Turtle and writes
   the same whole-dataset files (Turtle, N-Triples, N-Quads gz, JSON-LD, RDF/XML);
 * ``klyngedata validate`` and ``klyngedata build`` (every output), cold: no site/ and no
@@ -183,6 +186,14 @@ def startup_env(project: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(project.parent / "pycache")
     return env
+
+
+def editable_install() -> Path | None:
+    """Return the ``.pth`` file of an editable install of klyngedata in this Python's site, if any."""
+    import sysconfig
+
+    found = sorted(Path(sysconfig.get_paths()["purelib"]).glob("__editable__*klyngedata*.pth"))
+    return found[0] if found else None
 
 
 def klyngedata() -> str:
@@ -429,6 +440,15 @@ def main() -> None:
     options.uptime_at_start = uptime()
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     print(f"load at start: {options.uptime_at_start}", file=sys.stderr, flush=True)
+    editable = editable_install()
+    if editable is not None and set(STARTUP) & set(options.steps):
+        print(
+            f"start-up: klyngedata is an editable install here ({editable.name}): its finder runs in "
+            "every start of this Python, python -c pass too; run this script with the Python of a "
+            "`pip install .` venv for the start-up a user has",
+            file=sys.stderr,
+            flush=True,
+        )
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as temporary:
         workdir = options.workdir or Path(temporary)
         scales: list[Scale] = []
