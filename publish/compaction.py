@@ -53,7 +53,8 @@ class Compactor:
         self.terms = _terms(context)
         self.prefixes = [(name, term.iri) for name, term in self.terms.items() if term.prefix]
         self.inverse = _inverse(self.terms)
-        self._iris: dict[tuple[str, bool], str] = {}
+        self._vocab: dict[str, str] = {}  # compacted IRIs, as properties or types
+        self._ids: dict[str, str] = {}  # compacted IRIs, as nodes' ids
         self._terms: dict[tuple[object, ...], str] = {}
 
     def compact(self, triples: Sequence[ox.Triple]) -> dict[str, Any] | list[dict[str, Any]]:
@@ -172,14 +173,23 @@ class Compactor:
 
     def iri(self, iri: str, *, vocab: bool = True) -> str:
         """Return an IRI or keyword compacted (vocab: as a property or type; else as a node's id)."""
+        known = self._vocab if vocab else self._ids
+        found = known.get(iri)
+        if found is None:
+            if len(known) >= 20_000:  # one compactor serves many documents: memory stays bounded
+                known.clear()
+            found = known[iri] = self._compact_iri(iri, vocab)
+        return found
+
+    def _compact_iri(self, iri: str, vocab: bool) -> str:
         if iri.startswith("@"):
             alias = self.inverse.get(iri, {}).get("@none", {}).get("@type", {}).get("@none")
             if alias:
                 return alias
-        key = (iri, vocab)
-        if key not in self._iris:
-            self._iris[key] = self._term(iri, None) if vocab else self._curie(iri)
-        return self._iris[key]
+        if iri in self.inverse:
+            return self._term(iri, None) if vocab else self._curie(iri)
+        # No term has this IRI: as a property or type, as a node's id alike, its compact IRI.
+        return (self._ids if vocab else self._vocab).get(iri) or self._curie(iri)
 
     def _curie(self, iri: str) -> str:
         candidate: str | None = None

@@ -10,6 +10,7 @@ gzip carries no timestamp.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import compaction
+from . import compaction, jsontext
 from .rdf import LANG_STRING, RDF_TYPE, XSD_STRING
 
 _ALIASES = {"id": "@id", "type": "@type"}
@@ -43,18 +44,39 @@ def nquads_gz(quads: Iterable[ox.Quad]) -> bytes:
 
 def rdfxml(triples: Iterable[ox.Triple]) -> bytes:
     """Serialise triples as RDF/XML, in sorted order."""
-    return ox.serialize(sorted(set(triples), key=str), format=ox.RdfFormat.RDF_XML) or b""
+    return ox.serialize(_ordered(triples), format=ox.RdfFormat.RDF_XML) or b""
+
+
+_LAST_ORDERED: list[tuple[tuple[ox.Triple, ...], list[ox.Triple]]] = []
+
+
+def _ordered(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """Return the distinct triples sorted by their N-Triples text (the order every writer uses).
+
+    Each document is written in several formats one after the other: the last order is kept
+    with the triples it was made of, and given again for equal triples (not to be changed).
+    """
+    given = tuple(triples)
+    if _LAST_ORDERED and _LAST_ORDERED[0][0] == given:
+        return _LAST_ORDERED[0][1]
+    ordered = sorted(set(given), key=str)
+    _LAST_ORDERED[:] = [(given, ordered)]
+    return ordered
 
 
 def used_prefixes(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> dict[str, str]:
     """Return the prefixes whose namespace some IRI of the triples starts with, in declared order."""
-    iris = {
-        term.value
-        for triple in triples
-        for term in (triple.subject, triple.predicate, triple.object)
-        if isinstance(term, ox.NamedNode)
-    }
-    iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
+    iris: set[str] = set()
+    add = iris.add
+    for triple in triples:
+        subject, obj = triple.subject, triple.object
+        if isinstance(subject, ox.NamedNode):
+            add(subject.value)
+        add(triple.predicate.value)
+        if isinstance(obj, ox.NamedNode):
+            add(obj.value)
+        elif isinstance(obj, ox.Literal):
+            add(obj.datatype.value)
     used = _namespaces(tuple(prefixes.values())).of(iris)
     return {name: ns for name, ns in prefixes.items() if ns in used}
 
@@ -88,7 +110,7 @@ def _namespaces(namespaces: tuple[str, ...]) -> _Namespaces:
 
 def turtle(triples: Sequence[ox.Triple], prefixes: Mapping[str, str]) -> bytes:
     """Serialise triples as Turtle, grouped by subject in sorted order, with our used prefixes."""
-    ordered = sorted(set(triples), key=str)
+    ordered = _ordered(triples)
     chosen = used_prefixes(ordered, prefixes)
     body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=chosen) or b""
     # Write the prefix block ourselves, in our declared order, whatever order the writer uses.
@@ -172,19 +194,27 @@ def jsonld(triples: Sequence[ox.Triple], context: Mapping[str, Any], *, referenc
     :mod:`publish.compaction` compacts; where it does not cover the context or the triples, or
     with ``reference``, pyld (the reference JSON-LD processor) does, with the same result.
     """
-    ordered = sorted(set(triples), key=str)
-    own = used_context(context["@context"], ordered)
+    ordered = _ordered(triples)
+    selection = _select(context["@context"], ordered)
+    own = selection.own
     compacted: Any = None
-    if not reference:
+    if not reference and selection.compactor is not None:
         with suppress(compaction.UnsupportedError):
-            compacted = compaction.Compactor(own).compact(ordered)
+            compacted = selection.compactor.compact(ordered)
     if compacted is None:
         compacted = _pyld_compact(ordered, own)
     if isinstance(compacted, list):
         compacted = {"@graph": compacted} if compacted else {}
     # An empty graph is an empty @graph: a bare context is an empty object readers drop and warn about.
-    body = {"@context": own, **(compacted or {"@graph": []})}
-    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    members = compacted or {"@graph": []}
+    if "@context" in members:  # never from either compactor; written as json.dumps would
+        return (jsontext.dumps({"@context": own, **members}) + "\n").encode("utf-8")
+    # As jsontext.dumps({"@context": own, **members}), with the context's text written once.
+    parts = ['{\n  "@context": ', selection.text]
+    parts += [
+        f",\n  {jsontext.member(key, 1)}: {jsontext.member(value, 1)}" for key, value in members.items()
+    ]
+    return ("".join(parts) + "\n}\n").encode("utf-8")
 
 
 def _pyld_compact(ordered: Sequence[ox.Triple], own: Mapping[str, Any]) -> Any:
@@ -199,7 +229,8 @@ def _pyld_compact(ordered: Sequence[ox.Triple], own: Mapping[str, Any]) -> Any:
         elif types:
             node[RDF_TYPE] = types
     options = {"documentLoader": _no_remote, "compactArrays": True}
-    compacted = ld.compact(expanded, {"@context": own}, options)
+    # A copy: the context is shared by the documents that select the same entries.
+    compacted = ld.compact(expanded, {"@context": copy.deepcopy(own)}, options)
     return {key: value for key, value in compacted.items() if key != "@context"}
 
 
@@ -212,57 +243,117 @@ def used_context(definitions: Mapping[str, Any], triples: Sequence[ox.Triple]) -
     document compacts as with the whole context, except that a prefix named like the scheme
     of one of its IRIs is left out (and spelled out in the terms that use it).
     """
-    iris = _written_iris(triples)
-    # <area:x> (no "//") is an absolute IRI of scheme "area": a prefix "area" would make it
-    # read as a compact IRI (pyld refuses: "IRI confused with prefix"), so it is left out.
-    schemes = {iri.split(":", 1)[0] for iri in iris if not iri.split(":", 1)[1].startswith("//")}
-    prefixes, by_iri = _read_context(definitions)
-    terms = {
-        name: _spell_out(definitions[name], prefixes, schemes) for iri in iris for name in by_iri.get(iri, ())
-    }
-    named = {ref.split(":", 1)[0] for value in terms.values() for ref in value.values()}
-    used = _namespaces(tuple(prefixes.values())).of(iris)
-    kept = {
-        name
-        for name, namespace in prefixes.items()
-        if name not in schemes and (name in named or namespace in used)
-    }
-    return {
-        name: terms.get(name, value)
-        for name, value in definitions.items()
-        if name.startswith("@") or name in _ALIASES or name in terms or name in kept
-    }
+    return dict(_select(definitions, triples).own)
 
 
-_READ: dict[int, tuple[Mapping[str, Any], dict[str, str], dict[str, list[str]]]] = {}
+class _Selection:
+    """The entries of a context some documents use, and what compacting and writing them needs."""
+
+    def __init__(self, own: dict[str, Any]) -> None:
+        self.own = own
+        self._compactor: compaction.Compactor | None | bool = False  # False: not read yet
+        self._text = ""
+
+    @property
+    def compactor(self) -> compaction.Compactor | None:
+        """Return the compactor of these entries (read once), None where it does not cover them."""
+        if self._compactor is False:
+            self._compactor = None
+            with suppress(compaction.UnsupportedError):
+                self._compactor = compaction.Compactor(self.own)
+        return self._compactor  # type: ignore[return-value]
+
+    @property
+    def text(self) -> str:
+        """Return the entries as JSON text, as written one level deep in a document (written once)."""
+        if not self._text:
+            self._text = jsontext.member(self.own, 1)
+        return self._text
 
 
-def _read_context(definitions: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Return a context's prefixes, and its term names by IRI, read once per context object.
+class _Context:
+    """A context read once: its prefixes, its term names by IRI, and the selections made of it."""
 
-    The build passes one context for thousands of documents; the last few read are kept, each
-    with the context itself (so its ``id`` cannot be taken by another object meanwhile).
+    def __init__(self, definitions: Mapping[str, Any]) -> None:
+        self.definitions = definitions
+        self.prefixes = {
+            name: value
+            for name, value in definitions.items()
+            if isinstance(value, str) and not name.startswith("@") and not value.startswith("@")
+        }
+        self.by_iri: dict[str, list[str]] = {}
+        for name, value in definitions.items():
+            if isinstance(value, dict):
+                self.by_iri.setdefault(_expand(value["@id"], self.prefixes), []).append(name)
+        # The names a scheme of the triples can change anything for: prefixes, and the prefixes
+        # of the compact IRIs in term definitions (spelled out when left out).
+        self.scheme_names = set(self.prefixes) | {
+            ref.partition(":")[0]
+            for value in definitions.values()
+            if isinstance(value, dict)
+            for ref in value.values()
+            if isinstance(ref, str)
+        }
+        self.namespaces = _namespaces(tuple(self.prefixes.values()))
+        self.selections: dict[tuple[frozenset[str], ...], _Selection] = {}
+
+    def select(self, iris: set[str]) -> _Selection:
+        """Return the selection for the IRIs a document writes, made once per distinct outcome."""
+        # <area:x> (no "//") is an absolute IRI of scheme "area": a prefix "area" would make it
+        # read as a compact IRI (pyld refuses: "IRI confused with prefix"), so it is left out.
+        schemes = set()
+        for iri in iris:
+            scheme, _, rest = iri.partition(":")
+            if not rest.startswith("//"):
+                schemes.add(scheme)
+        by_iri = self.by_iri
+        names = frozenset(name for iri in iris if iri in by_iri for name in by_iri[iri])
+        used = frozenset(self.namespaces.of(iris))
+        left_out = frozenset(schemes & self.scheme_names)
+        key = (names, used, left_out)
+        found = self.selections.get(key)
+        if found is None:
+            if len(self.selections) >= 128:
+                self.selections.clear()
+            found = self.selections[key] = _Selection(self._own(names, used, left_out))
+        return found
+
+    def _own(self, names: frozenset[str], used: frozenset[str], left_out: frozenset[str]) -> dict[str, Any]:
+        definitions, prefixes = self.definitions, self.prefixes
+        terms = {name: _spell_out(definitions[name], prefixes, left_out) for name in names}
+        named = {ref.split(":", 1)[0] for value in terms.values() for ref in value.values()}
+        kept = {
+            name
+            for name, namespace in prefixes.items()
+            if name not in left_out and (name in named or namespace in used)
+        }
+        return {
+            name: terms.get(name, value)
+            for name, value in definitions.items()
+            if name.startswith("@") or name in _ALIASES or name in terms or name in kept
+        }
+
+
+_READ: dict[int, _Context] = {}
+
+
+def _select(definitions: Mapping[str, Any], triples: Sequence[ox.Triple]) -> _Selection:
+    """Return the selection of a context's entries that the triples can use.
+
+    The build passes one context for thousands of documents: it is read once, and each distinct
+    selection made once; the last few contexts are kept, each with the context itself (so its
+    ``id`` cannot be taken by another object meanwhile).
     """
-    kept = _READ.get(id(definitions))
-    if kept is not None and kept[0] is definitions:
-        return kept[1], kept[2]
-    prefixes = {
-        name: value
-        for name, value in definitions.items()
-        if isinstance(value, str) and not name.startswith("@") and not value.startswith("@")
-    }
-    by_iri: dict[str, list[str]] = {}
-    for name, value in definitions.items():
-        if isinstance(value, dict):
-            by_iri.setdefault(_expand(value["@id"], prefixes), []).append(name)
-    if len(_READ) >= 4:
-        _READ.clear()
-    _READ[id(definitions)] = (definitions, prefixes, by_iri)
-    return prefixes, by_iri
+    read = _READ.get(id(definitions))
+    if read is None or read.definitions is not definitions:
+        if len(_READ) >= 4:
+            _READ.clear()
+        read = _READ[id(definitions)] = _Context(definitions)
+    return read.select(_written_iris(triples))
 
 
 def _spell_out(
-    definition: Mapping[str, str], prefixes: Mapping[str, str], left_out: set[str]
+    definition: Mapping[str, str], prefixes: Mapping[str, str], left_out: frozenset[str]
 ) -> dict[str, str]:
     """Return a term definition with the compact IRIs of left-out prefixes written in full."""
     return {
@@ -273,21 +364,25 @@ def _spell_out(
 
 def _written_iris(triples: Sequence[ox.Triple]) -> set[str]:
     """Return the IRIs a compacted document of the triples spells out, keys and values alike."""
-    iris = {
-        term.value
-        for triple in triples
-        for term in (triple.subject, triple.object)
-        if isinstance(term, ox.NamedNode)
-    }
-    # rdf:type is written as "type" (@type) unless some node has a literal type.
-    iris |= {
-        t.predicate.value
-        for t in triples
-        if t.predicate.value != RDF_TYPE or isinstance(t.object, ox.Literal)
-    }
-    # A plain or a language-tagged string is written without its datatype.
-    datatypes = {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
-    return iris | (datatypes - {XSD_STRING, LANG_STRING})
+    iris: set[str] = set()
+    add = iris.add
+    for triple in triples:
+        subject, obj = triple.subject, triple.object
+        if isinstance(subject, ox.NamedNode):
+            add(subject.value)
+        if isinstance(obj, ox.Literal):
+            add(triple.predicate.value)  # rdf:type too: a literal type is written under its IRI
+            # A plain or a language-tagged string is written without its datatype.
+            datatype = obj.datatype.value
+            if datatype != XSD_STRING and datatype != LANG_STRING:
+                add(datatype)
+            continue
+        if isinstance(obj, ox.NamedNode):
+            add(obj.value)
+        predicate = triple.predicate.value
+        if predicate != RDF_TYPE:  # otherwise written as "type" (@type)
+            add(predicate)
+    return iris
 
 
 def _expand(reference: str, prefixes: Mapping[str, str]) -> str:

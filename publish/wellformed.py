@@ -14,6 +14,7 @@ import json
 import re
 import xml.parsers.expat
 from collections.abc import Callable, Iterable
+from functools import cache
 
 import pyoxigraph as ox
 from lxml import etree
@@ -82,6 +83,14 @@ def _json(body: bytes) -> None:
 
 def _html(body: bytes) -> None:
     _text(body)
+    simple = _simple_scripts(body)
+    if simple is not None:
+        try:
+            for text in simple:
+                json.loads(text.decode("utf-8"))
+            return
+        except ValueError:
+            pass  # the parser has the last word, and words the reason
     for script in scripts(body):
         try:
             json.loads(script)
@@ -89,6 +98,46 @@ def _html(body: bytes) -> None:
             raise ValueError(f"an application/ld+json <script> is not JSON: {exc}") from None
 
 
+_SCRIPT = re.compile(rb"<script", re.IGNORECASE)
+_SCRIPT_TAG = re.compile(rb'<script((?:[ \t\n\f]+[a-z][a-z-]*(?:="[^"&<>]*")?)*)[ \t\n\f]*>')
+_ATTRIBUTE = re.compile(rb'([a-z][a-z-]*)(?:="([^"]*)")?')
+_JSONLD_TYPE = formats.JSONLD.media_type.encode()
+_SIMPLE_SCRIPT_BYTES = 1_000_000  # far below libxml2's text limit (10 MB; a longer text reads as empty)
+
+
+def _simple_scripts(body: bytes) -> list[bytes] | None:
+    """Return the text of every ``<script type="application/ld+json">``, read without a parser.
+
+    Or None where the page is not simple enough to be sure of the answer. Every script start tag
+    begins ``<script`` (in any case); each such place is read as a start tag, whatever came
+    before it (in a comment or an attribute value it is none: the list may hold more texts than
+    the parser's, never other ones). So the page must be plain there: the tag in lower case, its
+    attributes named once, double-quoted, without references or ``<``/``>``; a JSON-LD script's
+    text without ``<`` or ``&`` (ours escapes both), ended by ``</script>``, under 1 MB. Then
+    each text of the list is the parser's text of that script, if it is one: a page whose list
+    is all JSON passes the parser's check, and any other page is left to the parser.
+    """
+    found = []
+    for start in _SCRIPT.finditer(body):
+        tag = _SCRIPT_TAG.match(body, start.start())
+        if tag is None:
+            return None
+        attributes = _ATTRIBUTE.findall(tag.group(1))
+        names = {name for name, _ in attributes}
+        if len(names) != len(attributes):
+            return None
+        if (b"type", _JSONLD_TYPE) not in attributes:  # not JSON-LD to the parser either
+            continue
+        end = body.find(b"<", tag.end())
+        if end < 0 or not body.startswith(b"</script>", end) or b"&" in body[tag.end() : end]:
+            return None
+        if end - tag.end() >= _SIMPLE_SCRIPT_BYTES:
+            return None
+        found.append(body[tag.end() : end])
+    return found
+
+
+@cache
 def _rdf(fmt: ox.RdfFormat) -> Callable[[bytes], None]:
     def check(body: bytes) -> None:
         _text(body)
@@ -101,12 +150,36 @@ def _rdf(fmt: ox.RdfFormat) -> Callable[[bytes], None]:
     return check
 
 
+@cache
+def _gzipped(check: Callable[[bytes], None]) -> Callable[[bytes], None]:
+    return lambda body: check(gzip.decompress(body))
+
+
 def _plain(body: bytes) -> None:
     _text(body)
 
 
 def check_for(path: str) -> Callable[[bytes], None]:
     """Return the check of a site file by its format in the registry (others: clean UTF-8 text)."""
+    # By the end of the path that can decide the format: its file name from the first dot (a
+    # format is found by its suffix), or the whole path where the name has none (the VoID).
+    name = path[path.rfind("/") + 1 :]
+    dot = name.find(".")
+    key = name[dot:] if dot >= 0 else path
+    if _CHECKS_OF[0] is not formats.FORMATS or len(_CHECKS) >= 256:  # the registry changed; bounded
+        _CHECKS.clear()
+        _CHECKS_OF[0] = formats.FORMATS
+    check = _CHECKS.get(key)
+    if check is None:
+        check = _CHECKS[key] = _check_for(key)
+    return check
+
+
+_CHECKS: dict[str, Callable[[bytes], None]] = {}
+_CHECKS_OF: list[object] = [None]  # the registry (formats.FORMATS) the checks were chosen from
+
+
+def _check_for(path: str) -> Callable[[bytes], None]:
     fmt = formats.site_format(path)
     if fmt is None:
         return _plain
@@ -118,7 +191,7 @@ def check_for(path: str) -> Callable[[bytes], None]:
         return _json
     if fmt.parser:
         check = _rdf(getattr(ox.RdfFormat, fmt.parser))
-        return (lambda body: check(gzip.decompress(body))) if fmt.compressed else check
+        return _gzipped(check) if fmt.compressed else check
     return _plain
 
 

@@ -7,15 +7,21 @@ catalogue), and on hand-made hard cases.
 
 The check before the swap: the scripts libxml2's HTML parser (lxml) finds are those the WHATWG
 algorithm (html5lib) finds, on generated tag soup, and those Python's html.parser (the check
-before) found, on every page of the real site.
+before) found, on every page of the real site. Its reading of simple pages without a parser
+gives the parser's verdicts (tag soup) and texts (every page of the real site).
+
+JSON text: publish/jsontext.py against the standard library's ``json.dumps``.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pyoxigraph as ox
 import pytest
@@ -24,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonld_support import parse_html
 
-from publish import build, compaction, exports, wellformed
+from publish import build, compaction, exports, jsontext, wellformed
 from publish.config import load_config
 from publish.dataset import load
 from publish.lexical import FORBIDDEN
@@ -245,3 +251,110 @@ def test_the_byte_level_look_misses_no_forbidden_character() -> None:
         with pytest.raises(ValueError, match="holds the character"):
             wellformed.check_for("id/a/b.html")(f"<p>æ{char}ø</p>".encode())
     wellformed.check_for("id/a/b.html")("<p>æ\u2028ø\u200f\t</p>".encode())  # allowed: no error
+
+
+# Pieces of pages the reading without a parser must refuse to be sure of, or read as the parser does.
+SIMPLE_PIECES = [
+    *PIECES,
+    '<script type="application/ld+json" defer>',
+    '<script src="x.js" defer>',
+    '<script type="application/ld+json" type="text/plain">',
+    '<script type="text/plain" type="application/ld+json">',
+    "<script\ttype='application/ld+json'>",
+    '<script type="application/ld+json" >',
+    "</script >",
+    "<svg>",
+    "</svg>",
+    "\r\n",
+    "\ufeff",
+    '{"a": "<b>"}',
+    '{"a": "&amp;"}',
+    "{}",
+    '"x"',
+    '<p title="<script type=&quot;application/ld+json&quot;>">',
+]
+
+
+def _verdicts(body: bytes) -> tuple[list[str], list[str]]:
+    """Return the check's verdict on a page, and the verdict of the parser alone (libxml2)."""
+    verdict = wellformed.ill_formed([("id/a/b.html", body)])
+    with mock.patch.object(wellformed, "_simple_scripts", lambda body: None):
+        return verdict, wellformed.ill_formed([("id/a/b.html", body)])
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(st.sampled_from(SIMPLE_PIECES), max_size=8),
+    st.lists(st.sampled_from(SIMPLE_PIECES), max_size=8),
+    st.lists(st.sampled_from(SIMPLE_PIECES), max_size=8),
+)
+def test_reading_without_a_parser_gives_the_parsers_verdicts(
+    before: list[str], inside: list[str], after: list[str]
+) -> None:
+    # Most pages get a JSON-LD script, with anything in it and around it.
+    script = '<script type="application/ld+json">' if len(before) % 4 else ""
+    page = "<!DOCTYPE html><html><head>" + "".join(before) + script + "".join(inside) + "".join(after)
+    fast, parser = _verdicts(page.encode("utf-8"))
+    assert fast == parser
+
+
+def test_reading_without_a_parser_gives_the_parsers_texts_on_every_page_of_the_real_site(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every page we make is simple enough: the check reads them all without the parser."""
+    import publish.dcatap
+
+    monkeypatch.setattr(publish.dcatap, "require_conformance", lambda *args, **kwargs: None)
+    config = load_config(ROOT)
+    pages = [a.body for a in build.plan(load(config), config) if a.path.suffix == ".html"]
+    assert len(pages) > 300
+    for page in pages:
+        assert wellformed._simple_scripts(page) == [s.encode("utf-8") for s in wellformed.scripts(page)]
+
+
+def test_a_script_libxml2_reads_as_empty_is_still_refused() -> None:
+    """libxml2 reads a text of 10 MB or more as empty: such a script was refused, and still is."""
+    script = json.dumps({"a": "x" * (10_000_000 - 9)})
+    body = f'<!DOCTYPE html><html><head><script type="application/ld+json">{script}</script>'.encode()
+    fast, parser = _verdicts(body)
+    assert parser and fast == parser
+
+
+def test_the_file_name_chooses_the_check_as_the_registry_does() -> None:
+    paths = ["a.html", "id/x/a.en.html", "dataset.nq.gz", "x.gz", "v1.2.ttl", "a.b/c", ".well-known/void"]
+    paths += ["x/.well-known/void", "void", "catalog.rdf", "sitemap.xml", "robots.txt", "LICENSE", "a.jsonld"]
+    for path in paths * 2:  # chosen, then remembered
+        assert wellformed.check_for(path) is wellformed._check_for(path), path
+
+
+def _json_values() -> st.SearchStrategy[Any]:
+    scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+            | st.tuples(inner)
+            | st.dictionaries(st.integers() | st.floats(allow_nan=False) | st.booleans(), inner, max_size=2)
+        ),
+        max_leaves=20,
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(_json_values(), st.integers(min_value=0, max_value=3))
+def test_json_text_is_the_standard_librarys(value: Any, level: int) -> None:
+    expected = json.dumps(value, ensure_ascii=False, indent=2)
+    assert jsontext.dumps(value) == expected
+    assert jsontext.member(value, level) == expected.replace("\n", "\n" + "  " * level)
+
+
+def test_json_text_of_what_json_dumps_refuses_is_refused_alike() -> None:
+    for value in ({"a": {1, 2}}, [object()], {("a",): 1}):
+        with pytest.raises(TypeError):
+            json.dumps(value, ensure_ascii=False, indent=2)
+        with pytest.raises(TypeError):
+            jsontext.dumps(value)
+    assert jsontext.dumps([math.inf, -math.inf, math.nan, 1e300, -0.0]) == json.dumps(
+        [math.inf, -math.inf, math.nan, 1e300, -0.0], ensure_ascii=False, indent=2
+    )
