@@ -15,7 +15,7 @@ import re
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -35,15 +35,16 @@ from . import (
     releases,
     search,
     sweep,
-    wellformed,
 )
 from .artifact import Artifact
+from .catalog import FileFacts
 from .config import Config
 from .dataset import LoadedDataset, load
 from .errors import BuildError, ValidationFailed
 from .formats import Vocabulary
 from .i18n import Messages
 from .incremental import Manifest, Reuse
+from .staging import Staging, Written
 from .sweep import MARKER
 from .validate import Report, format_text, validate_project
 
@@ -94,52 +95,48 @@ def build_validated(
     reuse = Reuse(previous, config.output, _context(dataset, config))
     from . import dcatap  # imports rdflib; the catalogue check runs in a child meanwhile
 
+    def fill(staging: Staging) -> None:
+        try:
+            staging.add_all(produce(dataset, config, reuse))
+            staging.settle()  # no writer thread left: the catalogue's check may fork a child
+            staging.add_all(catalog.site_files(dataset, config, _Facts(staging)))
+        except ValueError as exc:  # a path two files would share (Staging.add)
+            raise BuildError(_shared_path_message(PurePosixPath(str(exc)), dataset)) from None
+
     with dcatap.deferred() as verdicts:
-        artifacts, digests = _planned(dataset, config, reuse)
-        _publish(config, artifacts, digests, reuse, previous, before_swap=verdicts.wait)
-    incremental.write_manifest(record, reuse.manifest(artifacts, digests))
-    size = sum(len(a.body) for a in artifacts)
-    units = reuse.reused + reuse.made
-    return BuildResult(
-        config.output, len(artifacts), size, report, lang, config.messages, reuse.reused, units
-    )
-
-
-def _planned(dataset: LoadedDataset, config: Config, reuse: Reuse) -> tuple[list[Artifact], list[str]]:
-    artifacts = plan(dataset, config, reuse)
-    return artifacts, [incremental.sha256(a.body) for a in artifacts]
-
-
-def _publish(
-    config: Config,
-    artifacts: list[Artifact],
-    digests: list[str],
-    reuse: Reuse,
-    previous: Manifest,
-    *,
-    before_swap: Callable[[], None],
-) -> None:
-    """Check the new files are well formed, write them and swap them in once ``before_swap`` passes."""
-    # A file the previous build wrote with the same bytes (same code) passed this check then.
-    checked = reuse.previous.files
-    broken = wellformed.ill_formed(
-        (str(a.path), a.body)
-        for a, digest in zip(artifacts, digests, strict=True)
-        if checked.get(str(a.path)) != digest
-    )
-    if broken:
-        raise BuildError(
-            "the build made files their own format's parser rejects; nothing was published and "
-            f"{config.output} is unchanged. Report this as a bug in klyngedata, with:\n"
-            + "\n".join(f"  {line}" for line in broken[:20])
+        written = into_site(
+            config.output,
+            fill,
+            wait=config.build_lock_timeout,
+            previous=reuse.previous.files,
+            threads=config.write_threads,
+            before_swap=verdicts.wait,
         )
-    # A file with the bytes the previous build wrote at its path is a hard link to that file.
-    same = {
-        a.path: config.output / a.path
-        for a, digest in zip(artifacts, digests, strict=True)
-        if previous.files.get(str(a.path)) == digest
-    }
-    write_site(config.output, artifacts, wait=config.build_lock_timeout, linked=same, before_swap=before_swap)
+    incremental.write_manifest(record, reuse.manifest({path: w.sha256 for path, w in written.items()}))
+    size = sum(w.size for w in written.values())
+    units = reuse.reused + reuse.made
+    return BuildResult(config.output, len(written), size, report, lang, config.messages, reuse.reused, units)
+
+
+class _Facts(Mapping[PurePosixPath, FileFacts]):
+    """The size and checksums of the files handed to ``staging``, read back only when asked for."""
+
+    def __init__(self, staging: Staging) -> None:
+        self._staging = staging
+
+    def __getitem__(self, path: PurePosixPath) -> FileFacts:
+        if str(path) not in self._staging.files:
+            raise KeyError(path)
+        return FileFacts.of(self._staging.bytes_of(path))
+
+    def __contains__(self, path: object) -> bool:
+        return str(path) in self._staging.files
+
+    def __iter__(self) -> Iterator[PurePosixPath]:
+        return (PurePosixPath(path) for path in self._staging.files)
+
+    def __len__(self) -> int:
+        return len(self._staging.files)
 
 
 def _context(dataset: LoadedDataset, config: Config) -> str:
@@ -148,34 +145,41 @@ def _context(dataset: LoadedDataset, config: Config) -> str:
     return incremental.context_key(repr(config), messages, *map(str, dataset.triples("shapes")))
 
 
-def plan(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:
-    """Return every file of the site, sorted by path, without touching the disk.
+def produce(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> Iterator[Artifact]:
+    """Yield every file of the site but the catalogue's, one at a time, as they are made.
 
     With ``reuse``, each resource's files come from the previous build where their inputs are
     unchanged (:mod:`publish.incremental`); the bytes are the same either way.
     """
-    artifacts = rdf_artifacts(dataset, reuse)
-    artifacts += html.page_artifacts(dataset, config, reuse)
-    artifacts += hosting.hosting_artifacts(config)
-    artifacts += search.search_artifacts(dataset, config)  # search indexes, A–Z pages, search.js
-    artifacts += pictures.picture_artifacts(dataset, config)  # the overview and timeline pictures
-    artifacts += changelog.history_artifacts(
-        dataset, config, reuse
-    )  # changelog, feed, change stream, gone IRIs
-    artifacts += releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
+    yield from rdf_artifacts(dataset, reuse)
+    yield from html.page_artifacts(dataset, config, reuse)
+    yield from hosting.hosting_artifacts(config)
+    yield from search.search_artifacts(dataset, config)  # search indexes, A–Z pages, search.js
+    yield from pictures.picture_artifacts(dataset, config)  # the overview and timeline pictures
+    yield from changelog.history_artifacts(dataset, config, reuse)  # changelog, feed, stream, gone IRIs
+    yield from releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
+
+
+def plan(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:
+    """Return every file of the site, sorted by path, without touching the disk.
+
+    The build itself streams the same files to disk (:func:`produce`, :mod:`publish.staging`);
+    this whole list in memory is for tests, releases and tools.
+    """
+    artifacts = list(produce(dataset, config, reuse))
     # Last: the catalogue states the size and checksum of every other file, and writes the
     # N-Quads dump (with the catalogue as the graph graph/catalog).
-    artifacts += catalog.site_files(dataset, config, artifacts)
-    paths = [a.path for a in artifacts]
-    if len(set(paths)) != len(paths):
-        raise BuildError(_shared_path_message(paths, dataset))
+    artifacts += catalog.site_files(dataset, config, {a.path: FileFacts.of(a.body) for a in artifacts})
+    seen: set[PurePosixPath] = set()
+    for artifact in artifacts:
+        if artifact.path in seen:
+            raise BuildError(_shared_path_message(artifact.path, dataset))
+        seen.add(artifact.path)
     return sorted(artifacts, key=lambda a: str(a.path))
 
 
-def _shared_path_message(paths: list[PurePosixPath], dataset: LoadedDataset) -> str:
-    """Name the first path two files would share, and the resources whose files they are."""
-    seen: set[PurePosixPath] = set()
-    shared = next(p for p in paths if p in seen or seen.add(p))  # type: ignore[func-returns-value]
+def _shared_path_message(shared: PurePosixPath, dataset: LoadedDataset) -> str:
+    """Name the path two files would share, and the resources whose files they are."""
     uris = dataset.uris
     owners = [
         iri
@@ -196,22 +200,19 @@ def _shared_path_message(paths: list[PurePosixPath], dataset: LoadedDataset) -> 
     )
 
 
-def rdf_artifacts(dataset: LoadedDataset, reuse: Reuse | None = None) -> list[Artifact]:
-    """Return the RDF documents: whole dataset, ontology, shapes, and one per resource."""
+def rdf_artifacts(dataset: LoadedDataset, reuse: Reuse | None = None) -> Iterator[Artifact]:
+    """Yield the RDF documents: whole dataset, ontology, shapes, and one per resource."""
     uris = dataset.uris
     vocabulary = Vocabulary(uris.prefixes(), exports.make_context(dataset.triples(), uris.prefixes()))
-    artifacts = [
-        Artifact(uris.context_path, formats.JSONLD.media_type, _json(dict(vocabulary.context))),
-        *_rdf_forms(uris.document_stem(uris.dataset), dataset.triples("ontology", "data"), vocabulary),
-        *_rdf_forms(uris.document_stem(uris.ontology), dataset.triples("ontology"), vocabulary),
-        *_rdf_forms(uris.document_stem(uris.shapes), dataset.triples("shapes"), vocabulary),
-    ]
+    yield Artifact(uris.context_path, formats.JSONLD.media_type, _json(dict(vocabulary.context)))
+    yield from _rdf_forms(uris.document_stem(uris.dataset), dataset.triples("ontology", "data"), vocabulary)
+    yield from _rdf_forms(uris.document_stem(uris.ontology), dataset.triples("ontology"), vocabulary)
+    yield from _rdf_forms(uris.document_stem(uris.shapes), dataset.triples("shapes"), vocabulary)
     for version in _version_iris(dataset):
-        artifacts += _rdf_forms(uris.document_stem(version), dataset.triples("ontology"), vocabulary)
+        yield from _rdf_forms(uris.document_stem(version), dataset.triples("ontology"), vocabulary)
     for iri, triples in sorted(describe_resources(dataset).items()):
         make = partial(_rdf_forms, uris.document_stem(iri), triples, vocabulary)
-        artifacts += reuse.rdf_forms(iri, triples, vocabulary.context, make) if reuse else make()
-    return artifacts
+        yield from reuse.rdf_forms(iri, triples, vocabulary.context, make) if reuse else make()
 
 
 def _rdf_forms(stem: PurePosixPath, triples: list[ox.Triple], vocabulary: Vocabulary) -> list[Artifact]:
@@ -275,47 +276,65 @@ def _json(value: object) -> bytes:
 
 def write_site(
     output: Path,
-    artifacts: list[Artifact],
+    artifacts: Iterable[Artifact],
     *,
     wait: float = 60.0,
-    linked: Mapping[PurePosixPath, Path] | None = None,
     before_swap: Callable[[], None] | None = None,
 ) -> None:
-    """Write the artifacts into a new folder and swap it in place of ``output``.
+    """Write ``artifacts`` into a new folder and swap it in place of ``output`` (see :func:`into_site`)."""
+    into_site(output, lambda staging: staging.add_all(artifacts), wait=wait, before_swap=before_swap)
 
-    ``before_swap`` is called once the new folder is written; if it raises, the folder is
-    removed and the previous site stays (the build's DCAT-AP verdict, :mod:`publish.dcatap`).
+
+def into_site(
+    output: Path,
+    fill: Callable[[Staging], None],
+    *,
+    wait: float = 60.0,
+    previous: Mapping[str, str] | None = None,
+    threads: int = 4,
+    before_swap: Callable[[], None] | None = None,
+) -> dict[str, Written]:
+    """Let ``fill`` hand every file of a new site to a :class:`~publish.staging.Staging` folder,
+    then swap the folder in place of ``output``; return what was written, by path.
+
+    Each file goes to disk as soon as it is handed in (``threads`` writers), checked by its own
+    format's parser; one that fails stops the build before the swap. ``previous`` maps the
+    paths of the current site to the SHA-256 its last build recorded: those files passed the
+    check then and become hard links where the bytes are the same. ``before_swap`` is called
+    once the new folder is written; if it raises, the folder is removed and the previous site
+    stays (the build's DCAT-AP verdict, :mod:`publish.dcatap`).
 
     Builds beside one output take turns (a lock on its parent folder, waited for up to ``wait``
     seconds); each first removes what a killed build left behind (see :func:`remove_leftovers`).
-    An artifact in ``linked`` becomes a hard link to that file of the current site if the file
-    holds the same bytes (compared here) and the file system allows it. The previous site is renamed aside
-    and removed in the background (:mod:`publish.sweep`).
+    The previous site is renamed aside and removed in the background (:mod:`publish.sweep`).
     """
-    staging: Path | None = None
-    links = linked or {}
+    folder: Path | None = None
+    staging: Staging | None = None
     try:
         _check_replaceable(output)
         output.parent.mkdir(parents=True, exist_ok=True)
         with _parent_lock(output, wait=wait):
             remove_leftovers(output)
-            staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+            folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
             # The marker comes first, so a build killed at any later point leaves a folder the
             # next build recognises by name and marker as its own.
-            (staging / MARKER).write_text("built by klyngedata; safe to replace\n", encoding="utf-8")
-            staging.chmod(0o755)
-            folders: set[Path] = set()
-            for artifact in artifacts:
-                target = staging / artifact.path
-                if target.parent not in folders:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    folders.add(target.parent)
-                _write(target, artifact.body, links.get(artifact.path))
+            (folder / MARKER).write_text("built by klyngedata; safe to replace\n", encoding="utf-8")
+            folder.chmod(0o755)
+            staging = Staging(folder, previous=previous or {}, site=output, threads=threads)
+            fill(staging)
+            broken = staging.finish()
+            if broken:
+                raise BuildError(
+                    "the build made files their own format's parser rejects; nothing was published and "
+                    f"{output} is unchanged. Report this as a bug in klyngedata, with:\n"
+                    + "\n".join(f"  {line}" for line in broken[:20])
+                )
             if before_swap is not None:
                 before_swap()
-            _swap(staging, output)
-            _retire(staging)
-            staging = None
+            _swap(folder, output)
+            _retire(folder)
+            folder = None
+            return staging.files
     except OSError as exc:
         raise BuildError(
             f"{output}: could not write the site ({_reason(exc)}); the previous site is unchanged. "
@@ -325,19 +344,9 @@ def write_site(
         ) from None
     finally:
         if staging is not None:
-            sweep.remove_built(staging)
-
-
-def _write(target: Path, body: bytes, same: Path | None) -> None:
-    """Write one file: a hard link to ``same`` if it holds these very bytes and linking works."""
-    if same is not None:
-        try:
-            if same.stat().st_size == len(body) and same.read_bytes() == body:
-                os.link(same, target)
-                return
-        except OSError:
-            pass
-    target.write_bytes(body)
+            staging.abandon()
+        if folder is not None:
+            sweep.remove_built(folder)
 
 
 def _retire(previous: Path) -> None:

@@ -19,7 +19,7 @@ the dump's own distribution; ``catalog.ttl``/``.rdf``/``.jsonld`` carry all of t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -119,20 +119,22 @@ def modified_at(config: Config, dataset: LoadedDataset) -> datetime:
 # ---------------------------------------------------------------- the site's files
 
 
-def site_files(dataset: LoadedDataset, config: Config, planned: Iterable[Artifact]) -> list[Artifact]:
+def site_files(
+    dataset: LoadedDataset, config: Config, files: Mapping[PurePosixPath, FileFacts]
+) -> list[Artifact]:
     """Return the dump (with the catalogue graph), the catalogue in each RDF format, VoID and SD.
 
-    ``planned`` are the site's other files: the catalogue states their sizes and checksums. The
+    ``files`` are the site's other files (their facts are read only for the files the catalogue
+    describes): the catalogue states their sizes and checksums. The
     catalogue is checked against the official DCAT-AP 3.0.1 shapes; a violation raises
     ValidationFailed and nothing is published.
     """
     from .dcatap import require_conformance  # pySHACL is costly to import
 
     uris = dataset.uris
-    files = {item.path: FileFacts.of(item.body) for item in planned}
     in_dump = catalog_triples(dataset, config, files)
     dump_body = dump.nquads(dataset, {CATALOG_PART: in_dump})
-    triples = catalog_triples(dataset, config, {**files, uris.dump: FileFacts.of(dump_body)})
+    triples = catalog_triples(dataset, config, _With(files, uris.dump, FileFacts.of(dump_body)))
     require_conformance(triples, where="the catalogue (catalog.ttl)")
     prefixes = catalog_prefixes(uris)
     # The catalogue speaks DCAT-AP: its own terms, from its own triples and prefixes.
@@ -143,7 +145,7 @@ def site_files(dataset: LoadedDataset, config: Config, planned: Iterable[Artifac
     ]
     description = service_description(dataset, endpoint=uris.sparql, extra_graphs={CATALOG_PART: in_dump})
     turtle = formats.TURTLE.media_type
-    danish = dk_rendition(triples, uris, {**files, uris.dump: FileFacts.of(dump_body)})
+    danish = dk_rendition(triples, uris, _With(files, uris.dump, FileFacts.of(dump_body)))
     return [
         Artifact(uris.dump, formats.NQUADS.media_type, dump_body),
         *documents,
@@ -153,6 +155,28 @@ def site_files(dataset: LoadedDataset, config: Config, planned: Iterable[Artifac
         Artifact(uris.void_path, turtle, exports.turtle(void_document(triples, uris), prefixes)),
         Artifact(uris.service_description_path, turtle, exports.turtle(description, prefixes)),
     ]
+
+
+class _With(Mapping[PurePosixPath, FileFacts]):
+    """``files`` and one more file's facts (the dump's, made once the others' are known)."""
+
+    def __init__(
+        self, files: Mapping[PurePosixPath, FileFacts], path: PurePosixPath, facts: FileFacts
+    ) -> None:
+        self._files, self._path, self._facts = files, path, facts
+
+    def __getitem__(self, path: PurePosixPath) -> FileFacts:
+        return self._facts if path == self._path else self._files[path]
+
+    def __iter__(self) -> Iterator[PurePosixPath]:
+        yield self._path
+        yield from (path for path in self._files if path != self._path)
+
+    def __len__(self) -> int:
+        return len(self._files) + (self._path not in self._files)
+
+    def __contains__(self, path: object) -> bool:
+        return path == self._path or path in self._files
 
 
 def dk_rendition(
@@ -165,7 +189,6 @@ def dk_rendition(
     shape rejects that IRI) and availability comes from DCAT-AP 2's list. No single graph
     satisfies both profiles, so Danish portals get this rendition (``catalog-dk.rdf``).
     """
-    by_url = {uris.url(path): facts for path, facts in files.items()}
     urls = {
         t.subject: t.object.value
         for t in triples
@@ -191,9 +214,8 @@ def dk_rendition(
         elif predicate == SPDX + "algorithm":
             fact = ox.Triple(fact.subject, fact.predicate, sha1)
         elif predicate == SPDX + "checksumValue":
-            fact = ox.Triple(
-                fact.subject, fact.predicate, typed(by_url[checksums[fact.subject]].sha1, "hexBinary")
-            )
+            digest = files[uris.site_path(checksums[fact.subject])].sha1
+            fact = ox.Triple(fact.subject, fact.predicate, typed(digest, "hexBinary"))
         elif fact.subject == _n(CHECKSUM_ALGORITHM):
             fact = ox.Triple(sha1, fact.predicate, value)
         out.append(fact)

@@ -61,6 +61,7 @@ class Config:
     page_cache_bytes: int = 67_108_864
     allow_unsandboxed: bool = False
     build_lock_timeout: float = 60.0
+    write_threads: int = 4
     messages_dir: Path | None = None
     shacl_engine: str = DEFAULT_SHACL_ENGINE
 
@@ -124,6 +125,7 @@ KEYS: dict[str, tuple[object, str]] = {
     "page_cache_bytes": (67_108_864, "Bytes of site files the server keeps in memory."),
     "allow_unsandboxed": (False, "Run SPARQL workers even where seccomp cannot cut them off the network."),
     "build_lock_timeout": (60.0, "Seconds a build waits for another build writing beside the same output."),
+    "write_threads": (4, "Threads that write a build's files to disk while the next ones are made."),
     "messages_dir": (None, "Folder with the project's message files (<lang>.toml), laid over the package's."),
     "shacl_engine": (
         DEFAULT_SHACL_ENGINE,
@@ -195,6 +197,7 @@ def parse_table(
             f"Config value 'shacl_engine': must be one of {', '.join(SHACL_ENGINES)}, got {engine!r}"
         )
     lock_wait = _check_positive("build_lock_timeout", table.get("build_lock_timeout", 60.0), float, problems)
+    writers = int(_check_positive("write_threads", table.get("write_threads", 4), int, problems))
     if problems:
         raise ConfigError(problems, file=file)
     root = project_dir.resolve()
@@ -224,6 +227,7 @@ def parse_table(
         max_nesting_depth=limits["max_nesting_depth"],
         messages_dir=folder,
         build_lock_timeout=lock_wait,
+        write_threads=writers,
         shacl_engine=str(engine),
         **serving,  # type: ignore[arg-type]
     )

@@ -11,7 +11,7 @@ resource's snippet, named as :func:`publish.lookup.resolve` reads it. All markup
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, partial
 from importlib import resources
@@ -41,8 +41,8 @@ NAV = ("index", "clusters", "focal-points", "dataset", "query", "ontology", "sha
 OWN = ("index", "clusters", "focal-points", "dataset", "query")
 
 
-def page_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:
-    """Return every page, snippet and site file, without touching the disk.
+def page_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> Iterator[Artifact]:
+    """Yield every page, snippet and site file, one resource at a time, without touching the disk.
 
     With ``reuse``, a resource's page and embeds come from the previous build where nothing
     they read changed (:mod:`publish.incremental`).
@@ -52,20 +52,19 @@ def page_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None =
     stems += [str(site.uris.changes_stem(r.version)) for r in load_releases(config)]  # publish.changelog
     stems.append(site.uris.a_z)  # the A–Z page (publish.search)
     stems += site.uris.picture_pages  # the pictures' pages (publish.pictures)
-    artifacts = sitefiles.files(site.env, site.uris, stems, config.source_date_epoch)
+    yield from sitefiles.files(site.env, site.uris, stems, config.source_date_epoch)
     strategy = site.strategy or ""  # cached on the site: a key of every page, not a read
     for lang in site.uris.languages:
         # A resource's page and embeds first: list pages fill the schema.org cache for others.
         for iri in sorted(site.graph.resources):
             make = partial(site.resource_files, iri, lang)
-            artifacts += reuse.pages(site.graph, iri, lang, strategy, make) if reuse else make()
+            yield from reuse.pages(site.graph, iri, lang, strategy, make) if reuse else make()
         for stem in NAV:
             make = partial(site.list_files, stem, lang)
-            artifacts += (
+            yield from (
                 reuse.pages(site.graph, stem, lang, strategy, make) if reuse and stem in OWN else make()
             )
-        artifacts += [site.not_found(lang)]
-    return artifacts
+        yield site.not_found(lang)
 
 
 def snippet(dataset: LoadedDataset, config: Config, reference: str, *, lang: str) -> str:

@@ -371,10 +371,9 @@ class Reuse:
         self._made(name, self._page_key(index, also, ordered), ordered, artifacts)
         return artifacts
 
-    def manifest(self, artifacts: Sequence[Artifact], digests: Sequence[str]) -> Manifest:
-        """Return this build's manifest, with the SHA-256 (``digests``) of every file of its site."""
-        files = {str(a.path): digest for a, digest in zip(artifacts, digests, strict=True)}
-        return Manifest(code_fingerprint(), dict(self.units), files)
+    def manifest(self, files: Mapping[str, str]) -> Manifest:
+        """Return this build's manifest, with the SHA-256 of every file of its site (``files``, by path)."""
+        return Manifest(code_fingerprint(), dict(self.units), dict(files))
 
     def _index(self, graph: Graph) -> _Index:
         if id(graph) not in self._indexes:

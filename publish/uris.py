@@ -300,6 +300,12 @@ class Uris:
         """Return the public URL of a site path."""
         return self.base + str(path)
 
+    def site_path(self, url: str) -> PurePosixPath:
+        """Return the site path of a public URL (the inverse of :meth:`url`)."""
+        if not url.startswith(self.base):
+            raise ValueError(f"{url} is not on this site ({self.base})")
+        return PurePosixPath(url[len(self.base) :])
+
     # ------------------------------------------------------------ search (issue 13)
 
     @property

@@ -397,16 +397,13 @@ def test_build_refuses_to_swap_in_an_ill_formed_file(
     source, before = tiny_built
     project = tmp_path / "project"
     shutil.copytree(source, project)
-    planned = build.plan
+    produced = build.produce
 
-    def broken_plan(*args: Any, **kwargs: Any) -> list[Artifact]:
-        artifacts = planned(*args, **kwargs)
-        return [
-            Artifact(a.path, a.media_type, b"<rdf:RDF>") if str(a.path) == "dataset.rdf" else a
-            for a in artifacts
-        ]
+    def broken_produce(*args: Any, **kwargs: Any) -> Iterator[Artifact]:
+        for a in produced(*args, **kwargs):
+            yield Artifact(a.path, a.media_type, b"<rdf:RDF>") if str(a.path) == "dataset.rdf" else a
 
-    monkeypatch.setattr(build, "plan", broken_plan)
+    monkeypatch.setattr(build, "produce", broken_produce)
     code, output = run("build", "--project", str(project))
     assert code == 1
     assert "dataset.rdf: not well-formed XML" in output and "Traceback" not in output

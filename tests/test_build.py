@@ -345,9 +345,11 @@ def test_interrupted_write_leaves_the_old_site(
     entries = sorted(path.name for path in site.parent.iterdir())
     written: list[Path] = []
     real_write = Path.write_bytes
+    # Files with the same bytes are written once (the others are hard links to it).
+    half = len({a.body for a in artifacts}) // 2
 
     def flaky_write(self: Path, data: bytes) -> int:
-        if len(written) == len(artifacts) // 2:
+        if len(written) >= half:
             raise OSError(28, "No space left on device")
         written.append(self)
         return real_write(self, data)
@@ -355,7 +357,7 @@ def test_interrupted_write_leaves_the_old_site(
     monkeypatch.setattr(Path, "write_bytes", flaky_write)
     with pytest.raises(BuildError, match="No space left on device"):
         write_site(site, artifacts)
-    assert len(written) == len(artifacts) // 2 > 0
+    assert len(written) >= half > 0
     assert snapshot(site) == before
     assert sorted(path.name for path in site.parent.iterdir()) == entries
 

@@ -1,0 +1,187 @@
+"""The new site while it is being made: each file goes to disk as soon as it is planned.
+
+A build hands every file to :class:`Staging` the moment a producer makes it, so the site is
+never held in memory whole (at a million triples it is over a million files). The files are
+written by a few threads, so the kernel's cost of creating files (about half a millisecond
+each on some virtual disks) runs beside the planning instead of after it. On the way each file
+is checked by its own format's parser (:mod:`publish.wellformed`), unless the previous build
+wrote these very bytes at the same path (they passed then).
+
+Files with the same bytes share one inode: the second and later are hard links to the first
+(the stored releases repeat most of their files, so the real site has 1,765 distinct files of
+5,063). A file the previous site holds with the same bytes is a hard link to that one. Where the
+file system cannot link, the file is written.
+
+Nothing is visible at the output until :meth:`Staging.swap`, which puts the new folder in
+place of the old one in one step; any failure before it removes the new folder and leaves the
+previous site as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path, PurePosixPath
+
+from . import formats, wellformed
+from .artifact import Artifact
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What is kept of a file once it is handed in: its size and SHA-256 (not its bytes)."""
+
+    size: int
+    digest: bytes  # SHA-256
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 in hexadecimal, as the build's manifest records it."""
+        return self.digest.hex()
+
+
+class Staging:
+    """Write a site's files into ``folder`` as they come, checked, deduplicated and in parallel.
+
+    ``previous`` maps a path of the previous site (``site``) to the SHA-256 of its bytes: such
+    a file was checked when it was built and becomes a hard link where the bytes are the same.
+    At most ``pending`` files (by default 64 per thread) wait for one of the ``threads`` writers
+    at any time, so memory stays bounded however fast the producers are.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        previous: Mapping[str, str],
+        site: Path,
+        threads: int = 4,
+        pending: int = 0,
+    ) -> None:
+        self.folder = folder
+        self.files: dict[str, Written] = {}
+        self.problems: list[str] = []  # files their own parser rejects (appended by the writers)
+        self._previous = previous
+        self._site = site
+        self._threads = max(1, threads)
+        self._pool = self._new_pool()
+        self._slots = threading.BoundedSemaphore(pending if pending > 0 else 64 * self._threads)
+        # (SHA-256, format) → the first file with these bytes in this format, and its write
+        # while it is not done (the check depends on the format, so sharing does too)
+        self._first: dict[tuple[bytes, str], tuple[Path, Future[None] | None]] = {}
+        self._folders: set[Path] = set()
+        self._failed: BaseException | None = None
+
+    def add(self, artifact: Artifact) -> None:
+        """Write one file (in the background); raise ``ValueError`` if its path is taken."""
+        key = str(artifact.path)
+        if key in self.files:
+            raise ValueError(key)
+        body = artifact.body
+        digest = hashlib.sha256(body).digest()
+        self.files[key] = Written(len(body), digest)
+        target = self.folder / artifact.path
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        fmt = formats.site_format(key)
+        same = (digest, fmt.name if fmt is not None else "")
+        first = self._first.get(same)
+        self._slots.acquire()
+        if self._failed is not None:
+            self._slots.release()
+            raise self._failed
+        if first is not None:
+            self._pool.submit(self._link, first, target).add_done_callback(self._done)
+            return
+        old = self._site / key if self._previous.get(key) == digest.hex() else None
+        future = self._pool.submit(self._write, key, body, target, old)
+        self._first[same] = (target, future)
+        future.add_done_callback(partial(self._written, same, target))
+
+    def add_all(self, artifacts: Iterable[Artifact]) -> None:
+        """Write each of ``artifacts``."""
+        for artifact in artifacts:
+            self.add(artifact)
+
+    def settle(self) -> None:
+        """Wait until every file handed in so far is on disk, with no writer thread left running.
+
+        A process may then fork safely (the catalogue's check runs in a forked child,
+        :mod:`publish.dcatap`); writer threads start again with the next file handed in.
+        """
+        self._pool.shutdown(wait=True)
+        self._pool = self._new_pool()
+        if self._failed is not None:
+            raise self._failed
+
+    def finish(self) -> list[str]:
+        """Wait for every file to be on disk; return the problems the parsers found.
+
+        Raises the first ``OSError`` a writer met.
+        """
+        self._pool.shutdown(wait=True)
+        if self._failed is not None:
+            raise self._failed
+        return sorted(self.problems)
+
+    def abandon(self) -> None:
+        """Stop writing (after a failure): cancel what has not started, wait for what has."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def bytes_of(self, path: PurePosixPath) -> bytes:
+        """Return the bytes of a file already handed in, read back from the new folder."""
+        written = self.files[str(path)]
+        fmt = formats.site_format(str(path))
+        _first, future = self._first[(written.digest, fmt.name if fmt is not None else "")]
+        if future is not None:
+            future.result()
+        return (self.folder / path).read_bytes()
+
+    def _new_pool(self) -> ThreadPoolExecutor:
+        # Its threads start with the first task, not before.
+        return ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="klyngedata-write")
+
+    # ------------------------------------------------------------ in the writer threads
+
+    def _write(self, key: str, body: bytes, target: Path, old: Path | None) -> None:
+        if old is None:  # new bytes at this path: checked by their format's parser first
+            self.problems.extend(wellformed.ill_formed([(key, body)]))
+        elif _same_file(old, body):
+            try:
+                os.link(old, target)
+                return
+            except OSError:
+                pass
+        target.write_bytes(body)
+
+    def _link(self, first: tuple[Path, Future[None] | None], target: Path) -> None:
+        source, written = first
+        if written is not None:
+            written.result()  # started before this one: the pool takes work in order
+        try:
+            os.link(source, target)
+        except OSError:
+            target.write_bytes(source.read_bytes())
+
+    def _written(self, same: tuple[bytes, str], target: Path, future: Future[None]) -> None:
+        self._first[same] = (target, None)  # drop the finished write: memory stays per file, small
+        self._done(future)
+
+    def _done(self, future: Future[None]) -> None:
+        self._slots.release()
+        if not future.cancelled() and (error := future.exception()) is not None and self._failed is None:
+            self._failed = error
+
+
+def _same_file(old: Path, body: bytes) -> bool:
+    """True if ``old`` holds exactly ``body`` (the previous site's file may have been edited)."""
+    try:
+        return old.stat().st_size == len(body) and old.read_bytes() == body
+    except OSError:
+        return False

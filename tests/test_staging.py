@@ -1,0 +1,152 @@
+"""The build streams its files to disk (publish.staging): bounded memory, shared inodes, same checks.
+
+Issue 11 measured that every file of the site was held in memory until the swap (the 100k site
+is 122k files, 696 MB; the 1M build reached 8.8 GiB still planning). These tests build tiny real
+projects with the CLI's own code path and look at the disk and at Python's allocator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+import time
+import tracemalloc
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+from conftest import hashes, make_tiny
+
+import publish.build as build
+from publish.artifact import Artifact
+from publish.build import write_site
+from publish.config import load_config
+from publish.errors import BuildError
+from publish.staging import Staging
+
+
+def _inodes(site: Path) -> dict[str, set[tuple[int, int]]]:
+    """SHA-256 of every file's bytes → the inodes holding them."""
+    found: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for path in site.rglob("*"):
+        if path.is_file():
+            info = path.stat()
+            found[hashlib.sha256(path.read_bytes()).hexdigest()].add((info.st_dev, info.st_ino))
+    return found
+
+
+def test_the_real_site_keeps_each_distinct_file_once(built_site: Path) -> None:
+    """Files with the same bytes (the stored releases repeat most of theirs) share one inode."""
+    inodes = _inodes(built_site)
+    files = sum(1 for p in built_site.rglob("*") if p.is_file())
+    shared = [digest for digest, held in inodes.items() if len(held) > 1]
+    assert not shared, f"{len(shared)} contents are held by more than one inode"
+    assert len(inodes) < files  # there are repeated files at all (otherwise this tests nothing)
+
+
+def test_a_build_does_not_hold_its_files_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """100 MB of files pass through a build whose traced peak stays far below it."""
+    project = make_tiny(tmp_path / "tiny")
+    config = load_config(project)
+    produced = build.produce
+    size, count = 50_000, 2_000
+
+    def bulky(*args: Any, **kwargs: Any) -> Iterator[Artifact]:
+        yield from produced(*args, **kwargs)
+        for i in range(count):  # distinct bytes: none is a hard link to another
+            body = f"{i:08d}\n".encode() * (size // 9)
+            yield Artifact(PurePosixPath(f"bulk/{i // 100}/{i}.txt"), "text/plain", body)
+
+    monkeypatch.setattr(build, "produce", bulky)
+    tracemalloc.start()
+    try:
+        result = build.build(config)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    bulk = sum(p.stat().st_size for p in (project / "site" / "bulk").rglob("*.txt"))
+    assert result.files > count and bulk > 99_000_000
+    assert peak < bulk / 4, f"peak {peak:,} bytes while {bulk:,} bytes of files went through"
+
+
+def test_a_shared_body_is_still_checked_as_its_own_format(tmp_path: Path) -> None:
+    """Bytes that pass as plain text but not as JSON are rejected at the .json path, though the
+    same bytes were written (and would be linked) at a .txt path first."""
+    site = tmp_path / "site"
+    body = b"not json\n"
+    artifacts = [
+        Artifact(PurePosixPath("a/notes.txt"), "text/plain", body),
+        Artifact(PurePosixPath("b/data.json"), "application/json", body),
+    ]
+    with pytest.raises(BuildError, match=r"b/data\.json"):
+        write_site(site, artifacts)
+    assert not site.exists()
+    assert not [p for p in tmp_path.iterdir() if ".new-" in p.name]
+
+
+def test_a_failing_writer_stops_the_build_and_keeps_the_old_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_tiny(tmp_path / "tiny")
+    config = load_config(project)
+    build.build(config)
+    before = hashes(project / "site")
+    real_write = Path.write_bytes
+    calls: list[int] = []
+
+    def full_disk(self: Path, data: bytes) -> int:
+        calls.append(1)
+        if len(calls) > 20:
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    shutil.rmtree(project / ".klyngedata-cache")  # no manifest: every file is written, not linked
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(BuildError, match="No space left on device"):
+        build.build(load_config(project))
+    assert hashes(project / "site") == before
+    assert not [p for p in project.iterdir() if ".new-" in p.name or ".old-" in p.name]
+
+
+def test_the_producer_waits_while_pending_files_are_not_written(tmp_path: Path) -> None:
+    """With ``pending=3`` and the one writer held up, a producer gets no further than 4 files."""
+    folder = tmp_path / "new"
+    folder.mkdir()
+    staging = Staging(folder, previous={}, site=tmp_path / "old", threads=1, pending=3)
+    gate = threading.Event()
+    real = staging._write
+
+    def held(key: str, body: bytes, target: Path, old: Path | None) -> None:
+        gate.wait(30)
+        real(key, body, target, old)
+
+    staging._write = held  # type: ignore[method-assign]
+    produced: list[int] = []
+
+    def files() -> Iterator[Artifact]:
+        for i in range(50):
+            produced.append(i)
+            yield Artifact(PurePosixPath(f"f{i}.txt"), "text/plain", f"{i}\n".encode())
+
+    producer = threading.Thread(target=staging.add_all, args=(files(),))
+    producer.start()
+    time.sleep(1.0)
+    held_at = len(produced)
+    gate.set()
+    producer.join(30)
+    assert held_at == 4  # three waiting for the writer, the fourth waiting for a place
+    assert staging.finish() == []
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"f{i}.txt" for i in range(50))
+
+
+def test_write_threads_is_a_checked_config_key(tmp_path: Path) -> None:
+    from publish.errors import ConfigError
+
+    project = make_tiny(tmp_path / "tiny")
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write("write_threads = 0\n")
+    with pytest.raises(ConfigError, match="write_threads"):
+        load_config(project)
