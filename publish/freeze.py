@@ -1,7 +1,7 @@
 """``klyngedata release``: freeze the data (as it is, or as of a date) as an immutable release.
 
 The project is validated first and a non-conforming one is refused; then the release's files are
-planned exactly as a build plans them (with the release's version, issue date and a fixed
+made exactly as a build makes them (with the release's version, issue date and a fixed
 timestamp, so making the same release twice gives the same bytes) and stored in
 ``data/releases/<VERSION>/`` (layout in :mod:`publish.releases`). The folder is written beside
 and renamed into place at the end: a failed release leaves nothing behind.
@@ -14,15 +14,17 @@ import datetime
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pyoxigraph as ox
 
-from . import formats, wellformed
+from . import catalog, formats, html, releases, wellformed
+from .artifact import Artifact
 from .asof import as_of as data_as_of
-from .build import plan
+from .build import rdf_artifacts
+from .catalog import FileFacts
 from .config import Config
 from .dataset import LoadedDataset, load
 from .errors import BuildError, UsageError, ValidationFailed
@@ -207,23 +209,57 @@ def _not_yet(dated: LoadedDataset, lang: str, config: Config) -> dict[str, int]:
 def _frozen_files(dated: LoadedDataset, config: Config) -> dict[PurePosixPath, bytes]:
     """Return the RDF files a build of the dated data publishes (dumps, catalogue, descriptions).
 
-    Each is checked with its own format's parser, as build checks its files.
+    They are the files of :func:`publish.build.plan` that :func:`frozen` keeps, made without the
+    pages, search, pictures and history a build also makes (``tests/test_releases.py`` checks
+    the two are the same). Each is checked with its own format's parser, as build checks its files.
     """
-    frozen = {}
-    for artifact in plan(dated, config):
-        fmt = formats.site_format(str(artifact.path))
-        stored = artifact.path.parts[0] == "release"  # earlier releases stay in their own folders
-        stored = stored or is_history(artifact.path)  # changelog, feed, stream: made from the history
-        if fmt is not None and fmt.parser and fmt.kind != formats.PAGE and not stored:
-            frozen[artifact.path] = artifact.body
-    broken = wellformed.ill_formed((str(path), body) for path, body in frozen.items())
+    made = [*rdf_artifacts(dated), *_embedded(dated, config)]
+    stored = releases.release_artifacts(config)  # the catalogue describes the stored releases' dumps
+    made += catalog.site_files(dated, config, _Facts({a.path: a.body for a in [*made, *stored]}))
+    files = {artifact.path: artifact.body for artifact in made if frozen(artifact.path)}
+    broken = wellformed.ill_formed((str(path), body) for path, body in files.items())
     if broken:
         raise BuildError(
             "the release's files include some their own format's parser rejects; nothing was "
             "stored. Report this as a bug in klyngedata, with:\n"
             + "\n".join(f"  {line}" for line in broken[:20])
         )
-    return frozen
+    return dict(sorted(files.items(), key=lambda item: str(item[0])))
+
+
+def frozen(path: PurePosixPath) -> bool:
+    """Return whether a release keeps a site file: RDF that is not a page, a stored release or history."""
+    fmt = formats.site_format(str(path))
+    if fmt is None or not fmt.parser or fmt.kind == formats.PAGE:
+        return False
+    return path.parts[0] != "release" and not is_history(path)  # those are made from the releases
+
+
+def _embedded(dated: LoadedDataset, config: Config) -> Iterator[Artifact]:
+    """Yield the embeddable JSON-LD of every resource (the HTML snippets beside them are not kept)."""
+    site = html.Site(dated, config)
+    for lang in site.uris.languages:
+        for iri in sorted(site.graph.resources):
+            yield from (a for a in site.embeds(iri, lang) if frozen(a.path))
+
+
+class _Facts(Mapping[PurePosixPath, FileFacts]):
+    """The size and checksums of some files, computed only for those the catalogue asks about."""
+
+    def __init__(self, bodies: Mapping[PurePosixPath, bytes]) -> None:
+        self._bodies = bodies
+
+    def __getitem__(self, path: PurePosixPath) -> FileFacts:
+        return FileFacts.of(self._bodies[path])
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._bodies
+
+    def __iter__(self) -> Iterator[PurePosixPath]:
+        return iter(self._bodies)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
 
 
 def dataset_nquads(dated: LoadedDataset) -> bytes:

@@ -268,3 +268,28 @@ def test_releases_are_read_once_and_again_after_an_edit(tmp_path: Path) -> None:
     archive.write_bytes(bytes(body))
     with pytest.raises(BuildError, match="files.tar.gz"):
         edited["2020.03"].stored_files()
+
+
+def test_a_release_holds_exactly_the_rdf_files_a_build_of_its_data_makes(project: Path, cli: Run) -> None:
+    """release makes only the files it keeps (no pages); they are the ones the whole site plan has."""
+    import dataclasses
+    import datetime
+
+    from publish.build import plan
+    from publish.config import load_config
+    from publish.dataset import load
+    from publish.freeze import frozen
+
+    issued = datetime.date(2030, 1, 15)
+    config = dataclasses.replace(
+        load_config(project),
+        issued=issued,
+        dataset_version="2030.01",
+        source_date_epoch=int(datetime.datetime(2030, 1, 15, tzinfo=datetime.UTC).timestamp()),
+    )
+    planned = {str(a.path): a.body for a in plan(load(config), config) if frozen(a.path)}
+    result = cli("release", "2030.01", "--issued", str(issued), *NOTES, "--project", str(project))
+    assert result.exit_code == 0, result.output
+    _, files = stored(project / "data" / "releases" / "2030.01")
+    assert files == planned
+    assert any(name.startswith("embed/") for name in files)  # the resources' embeddable JSON-LD too
