@@ -53,6 +53,9 @@ class Compactor:
         self.terms = _terms(context)
         self.prefixes = [(name, term.iri) for name, term in self.terms.items() if term.prefix]
         self.inverse = _inverse(self.terms)
+        self._by_length = sorted(
+            (len(name) - len(namespace), name, namespace) for name, namespace in self.prefixes
+        )
         self._vocab: dict[str, str] = {}  # compacted IRIs, as properties or types
         self._ids: dict[str, str] = {}  # compacted IRIs, as nodes' ids
         self._terms: dict[tuple[object, ...], str] = {}
@@ -127,6 +130,8 @@ class Compactor:
         if value is None:
             return ("", "")
         if "@id" in value:
+            if value["@id"] not in self.inverse:  # no term has the IRI: none can be its term
+                return ("@id", "")
             term = self.terms.get(self.iri(value["@id"]))
             return ("@id", "term" if term is not None and term.iri == value["@id"] else "")
         if "@language" in value:
@@ -192,12 +197,17 @@ class Compactor:
         return (self._ids if vocab else self._vocab).get(iri) or self._curie(iri)
 
     def _curie(self, iri: str) -> str:
+        # The shortest compact IRI, the first in code-point order among as short ones: prefixes
+        # are tried by the length they add (len(name) - len(namespace)), least first.
         candidate: str | None = None
-        for name, namespace in self.prefixes:
+        shortest = 0
+        for added, name, namespace in self._by_length:
+            if candidate is not None and added > shortest:
+                break
             if namespace != iri and iri.startswith(namespace):
                 curie = f"{name}:{iri[len(namespace) :]}"
-                if candidate is None or (len(curie), curie) < (len(candidate), candidate):
-                    candidate = curie
+                if candidate is None or curie < candidate:
+                    candidate, shortest = curie, added
         if candidate is not None:
             return candidate
         if any(iri.startswith(name + ":") for name, _ in self.prefixes):

@@ -47,14 +47,42 @@ def page_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None =
     With ``reuse``, a resource's page and embeds come from the previous build where nothing
     they read changed (:mod:`publish.incremental`).
     """
-    site = Site(dataset, config)
-    stems = [str(site.uris.document_stem(i)) for i in sorted(site.graph.resources)] + list(NAV)
-    stems += [str(site.uris.changes_stem(r.version)) for r in load_releases(config)]  # publish.changelog
-    stems.append(site.uris.a_z)  # the A–Z page (publish.search)
-    stems += site.uris.picture_pages  # the pictures' pages (publish.pictures)
-    yield from sitefiles.files(site.env, site.uris, stems, config.source_date_epoch)
-    strategy = site.strategy or ""  # cached on the site: a key of every page, not a read
-    for lang in site.uris.languages:
+    pages = Pages(dataset, config, reuse)
+    yield from pages.site_files()
+    for lang in pages.languages:
+        yield from pages.in_language(lang)
+
+
+class Pages:
+    """A build's pages in parts: the site files, and each language's pages and embeds.
+
+    The data is indexed once (:class:`Site`); the build may make one language's part in another
+    process, which inherits the index (:mod:`publish.build`).
+    """
+
+    def __init__(self, dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> None:
+        self.site = Site(dataset, config)
+        self.config = config
+        self.reuse = reuse
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The site's languages, in the configured order."""
+        return tuple(self.site.uris.languages)
+
+    def site_files(self) -> list[Artifact]:
+        """Return the files every page shares (stylesheet, scripts, sitemap, robots, 404 support)."""
+        site = self.site
+        stems = [str(site.uris.document_stem(i)) for i in sorted(site.graph.resources)] + list(NAV)
+        stems += [str(site.uris.changes_stem(r.version)) for r in load_releases(self.config)]  # changelog
+        stems.append(site.uris.a_z)  # the A–Z page (publish.search)
+        stems += site.uris.picture_pages  # the pictures' pages (publish.pictures)
+        return sitefiles.files(site.env, site.uris, stems, self.config.source_date_epoch)
+
+    def in_language(self, lang: str) -> Iterator[Artifact]:
+        """Yield every page and embed in ``lang``, one resource at a time."""
+        site, reuse = self.site, self.reuse
+        strategy = site.strategy or ""  # cached on the site: a key of every page, not a read
         # A resource's page and embeds first: list pages fill the schema.org cache for others.
         for iri in sorted(site.graph.resources):
             make = partial(site.resource_files, iri, lang)
@@ -85,13 +113,40 @@ def _in_words(names: list[str], conjunction: str) -> str:
     return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
+# What a plain dict answers as an attribute (its methods): ``d.items`` is the method, ``d.x`` the key.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja, with ``text.nav.dataset`` in a dict found as jinja finds it, without an exception.
+
+    Jinja tries an attribute first and falls back to the key: for a plain dict (the messages, a
+    page's frame) every ``a.b`` raised and caught an AttributeError, dozens of times a page.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            if attribute not in _DICT_ATTRIBUTES and attribute in obj:
+                return obj[attribute]
+        else:
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @dataclass(frozen=True, slots=True)
 class _Page:
-    """What the page frame needs: its stem, RDF forms and permanent link."""
+    """What the page frame needs: its stem (or its IRI), RDF forms and permanent link."""
 
     stem: str
     rdf: str
     permalink: str
+
+
+# How many schema.org descriptions a build keeps: a resource's page and embeds share one.
+_RECENT = 1_000
 
 
 class Site:
@@ -104,7 +159,7 @@ class Site:
         self.messages = config.messages
         self.graph = Graph(dataset.triples("ontology", "data"), self.uris, self.messages)
         self.shapes = Graph(dataset.triples("shapes"), self.uris, self.messages)
-        self.env = jinja2.Environment(
+        self.env = _Environment(
             loader=jinja2.PackageLoader("publish", "templates"),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -116,7 +171,9 @@ class Site:
         self.env.filters["script_json"] = self._script_json
         self._jsonld: dict[tuple[str, str], dict[str, Any]] = {}
         self._last_script: tuple[object, Markup] = (None, Markup(""))
-        self._navs: dict[tuple[PurePosixPath, str], tuple[str, ...]] = {}
+        self._navs: dict[tuple[PurePosixPath, str, str], dict[str, Any]] = {}
+        self._frames: dict[tuple[PurePosixPath, str], dict[str, Any]] = {}
+        self._last_embeds: dict[tuple[str, str], tuple[PurePosixPath, PurePosixPath]] = {}
 
     def _script_json(self, value: object) -> Markup:
         """Return schema.org JSON for a ``<script>``, once for a page and its embeds (the last one kept)."""
@@ -133,7 +190,7 @@ class Site:
 
     def view(self, stem: str, lang: str) -> View:
         """Return the view of the page with this stem in one language."""
-        return View(self.graph, lang, self.uris.page_path(stem, lang))
+        return View(self.graph, lang, self.graph.page_path(stem, lang))
 
     # ------------------------------------------------------------ rendering
 
@@ -154,41 +211,68 @@ class Site:
 
     def _frame(self, view: View, page: _Page) -> dict[str, Any]:
         uris, lang = self.uris, view.lang
+        # The page's own path in every language: its language switch, canonical and hreflang links.
+        paths = [(code, self.graph.page_path(page.stem, code)) for code in uris.languages]
+        rdf = PurePosixPath(page.rdf)
+        # The RDF forms lie beside their stem (Uris.document_path): one relative link, then their names.
+        beside = uris.href(view.page, rdf)[: -len(rdf.name)]
         return {
-            "lang": lang,
-            "languages": uris.languages,
-            "css": view.site_href(sitefiles.STYLESHEET),
-            "home": view.page_href("index"),
-            "nav": [
-                (href, view.text["nav"][stem], stem == page.stem)
-                for stem, href in zip(NAV, self._nav(view), strict=True)
+            **self._folder_frame(view),
+            **self._nav(view, page.stem),
+            "switch": [
+                (
+                    self.graph.href(view.page, path, "", view.folder),
+                    code,
+                    self.messages[code]["language_name"],
+                )
+                for code, path in paths
+                if code != lang
             ],
-            "switch": self._switch(lang, lambda code: view.page_href(page.stem, code)),
             "canonical": uris.url(self.graph.page_path(page.stem, lang)),
-            "hreflang": [(code, uris.url(self.graph.page_path(page.stem, code))) for code in uris.languages]
+            "hreflang": [(code, uris.url(path)) for code, path in paths]
             + [("x-default", uris.url(self.graph.page_path(page.stem, uris.primary_language)))],
             "formats": [
-                (f.media_type, view.site_href(uris.document_path(page.rdf, f)), f.suffix)
-                for f in rdf_documents()
+                (f.media_type, beside + uris.document_path(rdf, f).name, f.suffix) for f in rdf_documents()
             ],
-            "catalog": view.site_href(uris.site_file("catalog", rdf_documents()[0])),
-            "catalog_type": rdf_documents()[0].media_type,
-            "dataset": view.page_href("dataset"),
             "permalink": page.permalink,
-            "licence": self._licence(view),
-            "search": {  # the search box (publish.search)
-                "action": view.page_href(uris.a_z),
-                "index": view.site_href(uris.search_index(lang)),
-                "script": view.site_href(uris.search_script),
-            },
         }
 
-    def _nav(self, view: View) -> tuple[str, ...]:
-        """Return the links of the navigation, once per folder and language (pages in one share them)."""
-        key = (view.page.parent, view.lang)
-        if key not in self._navs:
-            self._navs[key] = tuple(view.page_href(stem) for stem in NAV)
-        return self._navs[key]
+    def _folder_frame(self, view: View) -> dict[str, Any]:
+        """Return the parts of the frame every page in one folder and language shares (made once)."""
+        key = (view.folder, view.lang)
+        found = self._frames.get(key)
+        if found is None:
+            uris = self.uris
+            found = {
+                "lang": view.lang,
+                "languages": uris.languages,
+                "css": view.site_href(sitefiles.STYLESHEET),
+                "home": view.page_href("index"),
+                "catalog": view.site_href(uris.site_file("catalog", rdf_documents()[0])),
+                "catalog_type": rdf_documents()[0].media_type,
+                "dataset": view.page_href("dataset"),
+                "licence": self._licence(view),
+                "search": {  # the search box (publish.search)
+                    "action": view.page_href(uris.a_z),
+                    "index": view.site_href(uris.search_index(view.lang)),
+                    "script": view.site_href(uris.search_script),
+                },
+            }
+            parts = self.env.get_template("_frame.html.j2").module
+            found["header"] = parts.header(found, view.text)  # type: ignore[attr-defined]
+            found["footer"] = parts.footer(found, view.text)  # type: ignore[attr-defined]
+            self._frames[key] = found
+        return found
+
+    def _nav(self, view: View, current: str) -> dict[str, Any]:
+        """Return the navigation (link, label, whether it is this page), once a folder, language and page."""
+        key = (view.folder, view.lang, current if current in NAV else "")
+        found = self._navs.get(key)
+        if found is None:
+            nav = [(view.page_href(stem), view.text["nav"][stem], stem == current) for stem in NAV]
+            menu = self.env.get_template("_frame.html.j2").module.menu({"nav": nav}, view.text)  # type: ignore[attr-defined]
+            found = self._navs[key] = {"nav": nav, "menu": menu}
+        return found
 
     def _switch(self, lang: str, href: Callable[[str], str]) -> list[tuple[str, str, str]]:
         """Return the language switch: (link, code, the language's own name) of every other language."""
@@ -205,21 +289,25 @@ class Site:
     # ------------------------------------------------------------ resource pages
 
     def jsonld(self, iri: str, lang: str) -> dict[str, Any]:
-        """Return (once) the schema.org description of a resource in one language."""
-        if (iri, lang) not in self._jsonld:
-            self._jsonld[iri, lang] = schemaorg.resource(
-                self.view(str(self.uris.document_stem(iri)), lang), iri
-            )
-        return self._jsonld[iri, lang]
+        """Return the schema.org description of a resource in one language (its page's and its embeds')."""
+        key = (iri, lang)
+        found = self._jsonld.get(key)
+        if found is None:
+            if len(self._jsonld) >= _RECENT:  # the last pages' only: memory does not grow with the data
+                self._jsonld.clear()
+            found = self._jsonld[key] = schemaorg.resource(self._resource_view(iri, lang), iri)
+        return found
+
+    def _resource_view(self, iri: str, lang: str) -> View:
+        return View(self.graph, lang, self.graph.page_path(iri, lang))
 
     def resource_page(self, iri: str, lang: str) -> Artifact:
         """Return the page of one resource."""
-        stem = str(self.uris.document_stem(iri))
-        view = self.view(stem, lang)
+        view = self._resource_view(iri, lang)
         return self._render(
             "resource.html.j2",
             view,
-            _Page(stem, stem, iri),
+            _Page(iri, str(self.uris.document_stem(iri)), iri),  # its page paths by IRI, as its links
             jsonld=self.jsonld(iri, lang),
             title=self.graph.label(iri, lang),
             types=sorted(
@@ -232,7 +320,7 @@ class Site:
             sources=view.sources(iri),
             iri=iri,
             embed=(
-                view.site_href(self.uris.embed_path(iri, lang, HTML)),
+                self.uris.href(view.page, self._embed_paths(iri, lang)[0]),
                 view.page_href("embed/index"),
             ),
         )
@@ -245,16 +333,21 @@ class Site:
         """Return the ``<script>`` block of one resource."""
         return self.env.get_template("snippet.html.j2").render(jsonld=self.jsonld(iri, lang))
 
+    def _embed_paths(self, iri: str, lang: str) -> tuple[PurePosixPath, PurePosixPath]:
+        """Return the site paths of a resource's snippets (HTML, JSON-LD): its page links to one."""
+        found = self._last_embeds.get((iri, lang))  # asked for by its page, then by its embeds
+        if found is None:
+            found = (self.uris.embed_path(iri, lang, HTML), self.uris.embed_path(iri, lang, JSONLD))
+            self._last_embeds = {(iri, lang): found}
+        return found
+
     def embeds(self, iri: str, lang: str) -> list[Artifact]:
         """Return the embeddable JSON-LD of one resource, as a file and as a ``<script>`` block."""
         body = self._script_json(self.jsonld(iri, lang)) + "\n"
+        html_path, jsonld_path = self._embed_paths(iri, lang)
         return [
-            Artifact(self.uris.embed_path(iri, lang, JSONLD), JSONLD.media_type, body.encode("utf-8")),
-            Artifact(
-                self.uris.embed_path(iri, lang, HTML),
-                HTML.media_type,
-                self.snippet(iri, lang).encode("utf-8"),
-            ),
+            Artifact(jsonld_path, JSONLD.media_type, body.encode("utf-8")),
+            Artifact(html_path, HTML.media_type, self.snippet(iri, lang).encode("utf-8")),
         ]
 
     # ------------------------------------------------------------ index pages and documentation
@@ -438,11 +531,15 @@ class Site:
     def _embed_index(self, view: View) -> Artifact:
         entries = []
         for iri in sorted(self.graph.resources):
-            files = [
-                (code, view.site_href(self.uris.embed_path(iri, code, fmt)), fmt.suffix)
+            paths = [
+                (code, self.uris.embed_path(iri, code, fmt), fmt)
                 for code in self.uris.languages
                 for fmt in (HTML, JSONLD)
             ]
+            # A resource's snippets lie in one folder: one relative link, then their names.
+            first = paths[0][1]
+            beside = self.uris.href(view.page, first)[: -len(first.name)]
+            files = [(code, beside + path.name, fmt.suffix) for code, path, fmt in paths]
             entries.append((view.link(iri), iri[len(self.uris.base) + 3 :], files))
         url = self._url("embed/index", view.lang)
         clusters = self.graph.instances("kd:ClusterOrganisation")

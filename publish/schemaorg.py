@@ -75,12 +75,13 @@ def schema_type(view: View, iri: str) -> str:
     takes the type its classes are aligned to in the ontology (``rdfs:subClassOf schema:X``).
     """
     graph = view.graph
+    classes = graph.types(iri)
     for curie, kind in SCHEMA_TYPES:
-        if graph.has_type(iri, curie):
-            if kind == "GovernmentOrganization" and not graph.has_type(iri, "org:FormalOrganization"):
+        if graph.expand(curie) in classes:
+            if kind == "GovernmentOrganization" and graph.expand("org:FormalOrganization") not in classes:
                 return "Thing"  # a post such as a minister: schema.org has no type for an office
             return kind
-    return aligned_type(view, graph.types(iri)) or "Thing"
+    return aligned_type(view, classes) or "Thing"
 
 
 def aligned_type(view: View, classes: Iterable[str]) -> str | None:
@@ -117,7 +118,7 @@ def resource(view: View, iri: str) -> Node:
     if description:
         node["description"] = description
     node["additionalType"] = sorted(graph.types(iri))
-    node["mainEntityOfPage"] = view.graph.uris.url(view.graph.uris.page_path(iri, view.lang))
+    node["mainEntityOfPage"] = view.graph.uris.url(view.graph.page_path(iri, view.lang))
     builder = _BUILDERS.get(kind)
     if builder is not None:
         builder(view, iri, node)

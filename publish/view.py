@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
+from types import MappingProxyType
 
 import pyoxigraph as ox
 
@@ -44,9 +45,10 @@ IN_SCHEME, TOP_CONCEPT_OF = SKOS + "inScheme", SKOS + "topConceptOf"
 _DATE = re.compile(r"(?P<year>-?[0-9]{4,})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?(?![0-9])")
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
-# How many page paths and CURIEs a graph remembers: enough for a page's neighbourhood, while
-# memory does not grow with the data.
+# How many page paths, links, labels and CURIEs a graph remembers: enough for a page's
+# neighbourhood, while memory does not grow with the data.
 _REMEMBERED = 1_000
+_NONE: Mapping[str, list[Term]] = MappingProxyType({})  # what a subject without statements has
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,8 @@ class Graph:
         self.prefixes = uris.prefixes()
         self._pages: dict[tuple[str, str], PurePosixPath] = {}
         self._curies: dict[str, str] = {}
+        self._expanded: dict[str, str] = {}
+        self._labels: dict[tuple[str, str], Text] = {}
         self._hrefs: dict[tuple[PurePosixPath, PurePosixPath, str], str] = {}
 
     def page_path(self, iri_or_stem: str, lang: str) -> PurePosixPath:
@@ -114,9 +118,18 @@ class Graph:
             self._pages[key] = self.uris.page_path(iri_or_stem, lang)
         return self._pages[key]
 
-    def href(self, source: PurePosixPath, target: PurePosixPath, fragment: str = "") -> str:
-        """Return (remembered) the relative link between two site files, as :meth:`Uris.href`."""
-        key = (source.parent, target, fragment)  # the link depends on the source's folder only
+    def href(
+        self,
+        source: PurePosixPath,
+        target: PurePosixPath,
+        fragment: str = "",
+        folder: PurePosixPath | None = None,
+    ) -> str:
+        """Return (remembered) the relative link between two site files, as :meth:`Uris.href`.
+
+        ``folder`` is ``source.parent`` when the caller has it (a view: one path less per link).
+        """
+        key = (source.parent if folder is None else folder, target, fragment)  # the source's folder only
         found = self._hrefs.get(key)
         if found is None:
             if len(self._hrefs) >= _REMEMBERED:
@@ -126,11 +139,12 @@ class Graph:
 
     def objects(self, subject: str, predicate: str) -> list[Term]:
         """Return the objects of one subject and predicate, in a stable order."""
-        return list(self.out.get(subject, {}).get(predicate, ()))
+        return list(self.out.get(subject, _NONE).get(predicate, ()))
 
     def iris(self, subject: str, predicate: str) -> list[str]:
         """Return the IRI objects of one subject and predicate."""
-        return [o.value for o in self.objects(subject, predicate) if isinstance(o, ox.NamedNode)]
+        objects = self.out.get(subject, _NONE).get(predicate, ())
+        return [o.value for o in objects if isinstance(o, ox.NamedNode)]
 
     def subjects(self, predicate: str, obj: str) -> list[str]:
         """Return the subjects that point at ``obj`` with ``predicate``."""
@@ -142,16 +156,22 @@ class Graph:
 
     def has_type(self, subject: str, curie: str) -> bool:
         """Tell whether a subject has the class written as a CURIE (``kd:Stronghold``)."""
-        return self.expand(curie) in self.types(subject)
+        wanted = self.expand(curie)
+        return any(o.value == wanted for o in self.out.get(subject, _NONE).get(RDF_TYPE, ()))
 
     def instances(self, curie: str) -> list[str]:
         """Return the subjects of one class, ordered by position, then label."""
         return self.ordered(self.subjects(RDF_TYPE, self.expand(curie)))
 
     def expand(self, curie: str) -> str:
-        """Return the IRI of a CURIE written with our prefixes."""
-        prefix, local = curie.split(":", 1)
-        return self.prefixes[prefix] + local
+        """Return the IRI of a CURIE written with our prefixes (remembered: the code's few, every page)."""
+        found = self._expanded.get(curie)
+        if found is None:
+            if len(self._expanded) >= _REMEMBERED:
+                self._expanded.clear()
+            prefix, local = curie.split(":", 1)
+            found = self._expanded[curie] = self.prefixes[prefix] + local
+        return found
 
     def curie(self, iri: str) -> str:
         """Return the shortest CURIE of an IRI, or the IRI when no prefix fits."""
@@ -174,7 +194,7 @@ class Graph:
 
         A value in another language than ``lang`` says so (its ``lang``), for the page's markup.
         """
-        values = [o for o in self.objects(subject, predicate) if isinstance(o, ox.Literal)]
+        values = [o for o in self.out.get(subject, _NONE).get(predicate, ()) if isinstance(o, ox.Literal)]
         for wanted in (lang, None):
             for value in values:
                 if (value.language or None) == wanted:
@@ -194,7 +214,19 @@ class Graph:
         return [Text(v.value, lang=v.language) for v in values]
 
     def label(self, iri: str, lang: str) -> Text:
-        """Return the label of an IRI in ``lang``, falling back to another language, then a CURIE."""
+        """Return the label of an IRI in ``lang``, falling back to another language, then a CURIE.
+
+        Remembered: a page asks for the same labels several times (to order its links, then to show them).
+        """
+        key = (iri, lang)
+        found = self._labels.get(key)
+        if found is None:
+            if len(self._labels) >= _REMEMBERED:
+                self._labels.clear()
+            found = self._labels[key] = self._label(iri, lang)
+        return found
+
+    def _label(self, iri: str, lang: str) -> Text:
         for predicate in LABELS:
             found = self.literal(iri, predicate, lang)
             if found is not None:
@@ -227,6 +259,7 @@ class View:
         self.graph = graph
         self.lang = lang
         self.page = page
+        self.folder = page.parent  # what a relative link depends on (Graph.href)
         self.text = graph.messages[lang]
 
     def in_language(self, values: Mapping[str, str]) -> Text | None:
@@ -241,12 +274,13 @@ class View:
         """Return where a link to ``iri`` leads from this page, and whether it leaves the site."""
         uris = self.graph.uris
         if iri in self.graph.resources:
-            return self.graph.href(self.page, self.graph.page_path(iri, self.lang)), False
+            return self.graph.href(self.page, self.graph.page_path(iri, self.lang), "", self.folder), False
         for stem in ("ontology", "shapes"):
             document = uris.base + stem
             if iri == document or iri.startswith(document + "#"):
                 fragment = iri.partition("#")[2]
-                return self.graph.href(self.page, self.graph.page_path(stem, self.lang), fragment), False
+                path = self.graph.page_path(stem, self.lang)
+                return self.graph.href(self.page, path, fragment, self.folder), False
         return iri, not uris.is_local(iri)
 
     def link(self, iri: str, detail: str | None = None) -> Link:
@@ -257,11 +291,14 @@ class View:
 
     def page_href(self, stem: str, lang: str | None = None, fragment: str = "") -> str:
         """Return the relative link to another page of the site (in this language by default)."""
-        return self.graph.href(self.page, self.graph.page_path(stem, lang or self.lang), fragment)
+        return self.graph.href(
+            self.page, self.graph.page_path(stem, lang or self.lang), fragment, self.folder
+        )
 
     def site_href(self, path: str | PurePosixPath) -> str:
         """Return the relative link to any file of the site."""
-        return self.graph.href(self.page, PurePosixPath(path))
+        target = path if isinstance(path, PurePosixPath) else PurePosixPath(path)
+        return self.graph.href(self.page, target, "", self.folder)
 
     def value(self, term: Term, *, with_text: bool = False) -> Value:
         """Return a term as a link (IRIs) or a text (literals, with dates spelt out)."""
