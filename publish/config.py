@@ -62,6 +62,7 @@ class Config:
     allow_unsandboxed: bool = False
     build_lock_timeout: float = 60.0
     write_threads: int = 4
+    build_processes: int = 2
     messages_dir: Path | None = None
     shacl_engine: str = DEFAULT_SHACL_ENGINE
 
@@ -126,6 +127,7 @@ KEYS: dict[str, tuple[object, str]] = {
     "allow_unsandboxed": (False, "Run SPARQL workers even where seccomp cannot cut them off the network."),
     "build_lock_timeout": (60.0, "Seconds a build waits for another build writing beside the same output."),
     "write_threads": (4, "Threads that write a build's files to disk while the next ones are made."),
+    "build_processes": (2, "Processes that make a build's pages: 2 makes the second language's in a child."),
     "messages_dir": (None, "Folder with the project's message files (<lang>.toml), laid over the package's."),
     "shacl_engine": (
         DEFAULT_SHACL_ENGINE,
@@ -198,6 +200,7 @@ def parse_table(
         )
     lock_wait = _check_positive("build_lock_timeout", table.get("build_lock_timeout", 60.0), float, problems)
     writers = int(_check_positive("write_threads", table.get("write_threads", 4), int, problems))
+    processes = int(_check_positive("build_processes", table.get("build_processes", 2), int, problems))
     if problems:
         raise ConfigError(problems, file=file)
     root = project_dir.resolve()
@@ -228,6 +231,7 @@ def parse_table(
         messages_dir=folder,
         build_lock_timeout=lock_wait,
         write_threads=writers,
+        build_processes=processes,
         shacl_engine=str(engine),
         **serving,  # type: ignore[arg-type]
     )

@@ -41,7 +41,7 @@ import json
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -370,6 +370,19 @@ class Reuse:
         ordered = tuple(sorted(reads))
         self._made(name, self._page_key(index, also, ordered), ordered, artifacts)
         return artifacts
+
+    def handover(self, before: Collection[str], reused: int, made: int) -> tuple[dict[str, Unit], int, int]:
+        """Return what was recorded since a point (the unit names then, and the two counts): the
+        part a forked child made, for :meth:`absorb` in the parent."""
+        units = {name: unit for name, unit in self.units.items() if name not in before}
+        return units, self.reused - reused, self.made - made
+
+    def absorb(self, handed: tuple[dict[str, Unit], int, int]) -> None:
+        """Take in what a forked child recorded (:meth:`handover`)."""
+        units, reused, made = handed
+        self.units.update(units)
+        self.reused += reused
+        self.made += made
 
     def manifest(self, files: Mapping[str, str]) -> Manifest:
         """Return this build's manifest, with the SHA-256 of every file of its site (``files``, by path)."""

@@ -20,13 +20,16 @@ previous site as it was.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import pickle
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from . import formats, wellformed
 from .artifact import Artifact
@@ -147,6 +150,24 @@ class Staging:
         # Its threads start with the first task, not before.
         return ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="klyngedata-write")
 
+    def fork(self, produce: Callable[[], Iterable[Artifact]], result: Callable[[], object]) -> Forked | None:
+        """Hand the files ``produce`` makes to a forked child that writes them into this folder.
+
+        The child has its own writer threads; what it wrote joins this folder's record at
+        :meth:`Forked.join`, with what ``result`` returned in the child. None where no child can
+        be forked: no ``os.fork``, or threads running in this process (a fork could deadlock).
+        """
+        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+            return None
+        self.settle()
+        context = multiprocessing.get_context("fork")
+        reading, writing = context.Pipe(duplex=False)
+        settings = (self.folder, self._previous, self._site, self._threads)
+        child = context.Process(target=_in_child, args=(settings, produce, result, writing), daemon=True)
+        child.start()
+        writing.close()
+        return Forked(self, child, reading, produce)
+
     # ------------------------------------------------------------ in the writer threads
 
     def _write(self, key: str, body: bytes, target: Path, old: Path | None) -> None:
@@ -177,6 +198,68 @@ class Staging:
         self._slots.release()
         if not future.cancelled() and (error := future.exception()) is not None and self._failed is None:
             self._failed = error
+
+
+class Forked:
+    """A child writing part of the site (:meth:`Staging.fork`)."""
+
+    def __init__(
+        self, staging: Staging, child: Any, reading: Any, produce: Callable[[], Iterable[Artifact]]
+    ) -> None:
+        self._staging, self._child, self._reading, self._produce = staging, child, reading, produce
+
+    def join(self) -> tuple[bool, object]:
+        """Wait for the child; take its files into the record. Return (True, its result), or
+        (False, None) if the child died without an answer: its part was then made here."""
+        try:
+            answer = self._reading.recv()
+        except (EOFError, OSError, pickle.UnpicklingError, TypeError, AttributeError):
+            answer = None
+        finally:
+            self._reading.close()
+            self._child.join()
+        if isinstance(answer, BaseException):
+            raise answer
+        if not isinstance(answer, tuple):  # the child died: make its part here instead
+            self._staging.add_all(self._produce())
+            return False, None
+        files, problems, result = answer
+        staging = self._staging
+        for path in files:
+            if path in staging.files:
+                raise ValueError(path)
+        staging.files.update(files)
+        staging.problems.extend(problems)
+        return True, result
+
+    def abandon(self) -> None:
+        """Stop the child (the build failed otherwise)."""
+        self._reading.close()
+        if self._child.is_alive():
+            self._child.kill()
+        self._child.join()
+
+
+def _in_child(
+    settings: tuple[Path, Mapping[str, str], Path, int],
+    produce: Callable[[], Iterable[Artifact]],
+    result: Callable[[], object],
+    answer: Any,
+) -> None:
+    """In the forked child: write ``produce``'s files, send what was written (or the error)."""
+    folder, previous, site, threads = settings
+    try:
+        staging = Staging(folder, previous=previous, site=site, threads=threads)
+        staging.add_all(produce())
+        problems = staging.finish()
+        found: object = (staging.files, problems, result())
+    except Exception as exc:  # raised again in the parent
+        found = exc
+    try:
+        answer.send(found)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        answer.send(None)  # the parent makes this part itself
+    answer.close()
 
 
 def _same_file(old: Path, body: bytes) -> bool:
