@@ -122,6 +122,7 @@ def build_validated(
                 child.abandon()
 
     with dcatap.deferred() as verdicts:
+        verdicts.prepare()  # the catalogue's check loads while the files are made
         written = into_site(
             config.output,
             fill,

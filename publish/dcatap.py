@@ -194,10 +194,32 @@ class Verdicts:
 
     def __init__(self) -> None:
         self._children: list[tuple[Any, Any, str, list[ox.Triple]]] = []
+        self._ready: tuple[Any, Any] | None = None  # a child that has the check loaded (prepare)
+
+    def prepare(self) -> None:
+        """Fork, now, a child that loads what a check needs (pySHACL, the official shapes and
+        tables: about a second) while the build makes its files; the first :meth:`start` hands
+        it the catalogue. Nothing happens where no child can be forked."""
+        if self._ready is not None or not _can_fork():
+            return
+        context = multiprocessing.get_context("fork")
+        ours, theirs = context.Pipe(duplex=True)
+        child = context.Process(target=_prepared_child, args=(theirs,), daemon=True)
+        child.start()
+        theirs.close()
+        self._ready = (child, ours)
 
     def start(self, triples: list[ox.Triple], where: str) -> bool:
         """Start checking ``triples`` in a child; False where that cannot be done."""
-        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        if self._ready is not None:
+            (child, connection), self._ready = self._ready, None
+            try:  # N-Triples text: the child parses it with the same reader
+                connection.send_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+            except OSError:  # the child is gone: check here when waited for
+                pass
+            self._children.append((child, connection, where, triples))
+            return True
+        if not _can_fork():
             return False
         context = multiprocessing.get_context("fork")
         reading, writing = context.Pipe(duplex=False)
@@ -223,12 +245,44 @@ class Verdicts:
             _verdict(answer if isinstance(answer, CatalogReport) else check_catalog(triples), where)
 
     def abandon(self) -> None:
-        """Stop the checks not waited for (the build failed otherwise)."""
+        """Stop the checks not waited for (the build failed otherwise), and an unused prepared child."""
+        if self._ready is not None:
+            child, connection = self._ready
+            self._ready = None
+            self._children.append((child, connection, "", []))
         for child, reading, _, _ in self._children:
             reading.close()
             child.kill()
             child.join()
         self._children.clear()
+
+
+def _can_fork() -> bool:
+    """True where a child can be forked safely: ``fork`` exists and no other thread runs here."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _load_check() -> None:
+    """Load what :func:`check_catalog` needs, so that the check itself is all that is left."""
+    import pyshacl  # noqa: F401  (its import is most of the cost)
+
+    for name in (*FULL_SET, *VOCABULARY_SET):
+        _official(name)
+    _table_concepts()
+
+
+def _prepared_child(connection: Any) -> None:
+    """In a child forked early (:meth:`Verdicts.prepare`): load the check, then check the
+    catalogue the parent sends as N-Triples. An empty message or a closed pipe ends it."""
+    try:
+        _load_check()
+        body = connection.recv_bytes()
+    except (EOFError, OSError):
+        return
+    except Exception:  # noqa: BLE001 - the check is loaded again when the catalogue comes
+        body = connection.recv_bytes()
+    triples = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)] if body else []
+    _check_in_child(triples, connection)
 
 
 def _check_in_child(triples: list[ox.Triple], answer: Any) -> None:

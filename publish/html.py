@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
 
 import jinja2
 import pyoxigraph as ox
@@ -123,6 +123,45 @@ class _Environment(jinja2.Environment):
     Jinja tries an attribute first and falls back to the key: for a plain dict (the messages, a
     page's frame) every ``a.b`` raised and caught an AttributeError, dozens of times a page.
     """
+
+    # Compiled templates, shared by every environment of this process: a build makes several
+    # sites (pages, search, pictures, history), and compiling jinja source costs about 15 ms a
+    # template. The key holds the source and every setting that changes the generated code.
+    _compiled: ClassVar[dict[tuple[object, ...], Any]] = {}
+
+    def compile(  # type: ignore[override]
+        self,
+        source: str | jinja2.nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        if not isinstance(source, str):
+            return super().compile(source, name, filename, raw, defer_init)
+        key = (source, name, filename, raw, defer_init, *self._code_settings())
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = super().compile(source, name, filename, raw, defer_init)
+        return found
+
+    def _code_settings(self) -> tuple[object, ...]:
+        return (
+            self.autoescape,
+            self.optimized,
+            self.undefined,
+            self.finalize,
+            self.trim_blocks,
+            self.lstrip_blocks,
+            self.keep_trailing_newline,
+            self.newline_sequence,
+            self.block_start_string,
+            self.variable_start_string,
+            self.comment_start_string,
+            self.line_statement_prefix,
+            self.line_comment_prefix,
+            tuple(sorted(self.extensions)),
+        )
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:

@@ -299,6 +299,73 @@ def test_verdicts_outside_a_build_raise_as_the_check_does() -> None:
         dcatap.require_conformance(catalogue, where="a test catalogue")
 
 
+def _untitled_catalogue() -> list[Any]:
+    import pyoxigraph as ox
+
+    return [
+        ox.Triple(
+            ox.NamedNode("https://example.org/catalog"),
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode("http://www.w3.org/ns/dcat#Catalog"),
+        ),
+        ox.Triple(  # a blank node crosses to the prepared child under its own label
+            ox.NamedNode("https://example.org/catalog"),
+            ox.NamedNode("http://purl.org/dc/terms/publisher"),
+            ox.BlankNode("publisher"),
+        ),
+    ]
+
+
+def test_a_prepared_check_gives_the_same_verdict_from_the_child_it_loaded_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """verdicts.prepare() forks the checker before the catalogue exists; the catalogue goes to
+    it as N-Triples and its report is the one the check gives in this process."""
+    import multiprocessing
+
+    from publish import dcatap
+
+    real_load = dcatap._load_check
+
+    def noted() -> None:
+        (tmp_path / "loaded-in").write_text(str(os.getpid()), encoding="utf-8")
+        real_load()
+
+    monkeypatch.setattr(dcatap, "_load_check", noted)
+    catalogue = _untitled_catalogue()
+    with pytest.raises(ValidationFailed) as here:
+        dcatap.require_conformance(catalogue, where="a test catalogue")
+    with dcatap.deferred() as verdicts:
+        verdicts.prepare()
+        dcatap.require_conformance(catalogue, where="a test catalogue")  # handed to the child
+        with pytest.raises(ValidationFailed) as there:
+            verdicts.wait()
+    assert str(there.value) == str(here.value) and "dct:title is missing" in str(there.value)
+    assert int((tmp_path / "loaded-in").read_text(encoding="utf-8")) != os.getpid()
+    assert multiprocessing.active_children() == []
+
+
+def test_an_unused_or_dead_prepared_checker_leaves_no_child_and_the_check_still_runs() -> None:
+    import multiprocessing
+
+    from publish import dcatap
+
+    with dcatap.deferred() as verdicts:
+        verdicts.prepare()  # the build fails before its catalogue: the child is stopped
+        assert len(multiprocessing.active_children()) == 1
+    assert multiprocessing.active_children() == []
+
+    with dcatap.deferred() as verdicts:
+        verdicts.prepare()
+        (child,) = multiprocessing.active_children()
+        child.kill()
+        child.join()
+        dcatap.require_conformance(_untitled_catalogue(), where="a test catalogue")
+        with pytest.raises(ValidationFailed, match="dct:title is missing"):
+            verdicts.wait()  # the child died: the check runs here instead
+    assert multiprocessing.active_children() == []
+
+
 def test_the_change_history_is_reused_until_a_release_record_or_what_it_reads_changes(tmp_path: Path) -> None:
     """The changelog pages, feed, stream and gone documents depend on the stored releases and a
     few entries of the current data: a label edit elsewhere keeps them, new release notes remake
