@@ -100,14 +100,15 @@ def build_validated(
         languages = pages.languages
         child = None
         if config.build_processes > 1 and len(languages) > 1:
-            # The other languages' pages (a third of a build's CPU) in a forked child meanwhile.
+            # The other languages' pages (a third of a build's CPU), the pictures and the
+            # history in a forked child meanwhile: about half of what is left after validation.
             units, reused, made = set(reuse.units), reuse.reused, reuse.made
             child = staging.fork(
-                lambda: (a for lang in languages[1:] for a in pages.in_language(lang)),
+                lambda: _elsewhere(dataset, config, reuse, pages, languages[1:]),
                 lambda: reuse.handover(units, reused, made),
             )
         try:
-            staging.add_all(produce(dataset, config, reuse, pages, languages[:1] if child else languages))
+            staging.add_all(produce(dataset, config, reuse, pages, in_child=child is not None))
             if child is not None:
                 done, handed = child.join()
                 if done:
@@ -169,24 +170,44 @@ def produce(
     config: Config,
     reuse: Reuse | None = None,
     pages: html.Pages | None = None,
-    languages: Sequence[str] | None = None,
+    *,
+    in_child: bool = False,
 ) -> Iterator[Artifact]:
     """Yield every file of the site but the catalogue's, one at a time, as they are made.
 
     With ``reuse``, each resource's files come from the previous build where their inputs are
-    unchanged (:mod:`publish.incremental`); the bytes are the same either way. ``languages``
-    limits the pages to those languages (the others are made elsewhere, :func:`build_validated`).
+    unchanged (:mod:`publish.incremental`); the bytes are the same either way. A build may make
+    a part in a forked child (``in_child``: :func:`_elsewhere`'s files are left out here,
+    :func:`build_validated`); the order of files does not matter.
     """
     pages = pages if pages is not None else html.Pages(dataset, config, reuse)
+    languages = pages.languages
+    yield from _here(dataset, config, reuse, pages, languages[:1])
+    if not in_child:
+        yield from _elsewhere(dataset, config, reuse, pages, languages[1:])
+
+
+def _here(
+    dataset: LoadedDataset, config: Config, reuse: Reuse | None, pages: html.Pages, languages: Sequence[str]
+) -> Iterator[Artifact]:
+    """The part of the site a build makes in its own process: the pages in ``languages`` and more."""
     yield from rdf_artifacts(dataset, reuse)
     yield from pages.site_files()
-    for lang in languages if languages is not None else pages.languages:
+    for lang in languages:
         yield from pages.in_language(lang)
     yield from hosting.hosting_artifacts(config)
     yield from search.search_artifacts(dataset, config)  # search indexes, A–Z pages, search.js
+    yield from releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
+
+
+def _elsewhere(
+    dataset: LoadedDataset, config: Config, reuse: Reuse | None, pages: html.Pages, languages: Sequence[str]
+) -> Iterator[Artifact]:
+    """The part a build may make in a forked child: the pages in ``languages``, pictures, history."""
+    for lang in languages:
+        yield from pages.in_language(lang)
     yield from pictures.picture_artifacts(dataset, config)  # the overview and timeline pictures
     yield from changelog.history_artifacts(dataset, config, reuse)  # changelog, feed, stream, gone IRIs
-    yield from releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
 
 
 def plan(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:
