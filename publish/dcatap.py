@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
 import pickle
 import threading
 import warnings
@@ -52,6 +53,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from . import shacl
+from .children import bind_to_parent
 from .errors import BuildError, LoadError, UsageError, ValidationFailed
 from .euvocab import eu_concepts
 from .i18n import Messages, load_messages
@@ -204,7 +206,7 @@ class Verdicts:
             return
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe(duplex=True)
-        child = context.Process(target=_prepared_child, args=(theirs,), daemon=True)
+        child = context.Process(target=_prepared_child, args=(theirs, os.getpid(), ours), daemon=True)
         child.start()
         theirs.close()
         self._ready = (child, ours)
@@ -223,7 +225,9 @@ class Verdicts:
             return False
         context = multiprocessing.get_context("fork")
         reading, writing = context.Pipe(duplex=False)
-        child = context.Process(target=_check_in_child, args=(triples, writing), daemon=True)
+        child = context.Process(
+            target=_check_in_child, args=(triples, writing, os.getpid(), reading), daemon=True
+        )
         child.start()
         writing.close()
         self._children.append((child, reading, where, triples))
@@ -271,22 +275,25 @@ def _load_check() -> None:
     _table_concepts()
 
 
-def _prepared_child(connection: Any) -> None:
+def _prepared_child(connection: Any, parent: int, parents_end: Any) -> None:
     """In a child forked early (:meth:`Verdicts.prepare`): load the check, then check the
-    catalogue the parent sends as N-Triples. An empty message or a closed pipe ends it."""
+    catalogue the parent sends as N-Triples. A closed pipe (the parent ended) ends it."""
+    bind_to_parent(parent, parents_end)
     try:
-        _load_check()
+        try:
+            _load_check()
+        except Exception:  # noqa: BLE001 - loaded again by the check, which reports the error
+            pass
         body = connection.recv_bytes()
     except (EOFError, OSError):
         return
-    except Exception:  # noqa: BLE001 - the check is loaded again when the catalogue comes
-        body = connection.recv_bytes()
     triples = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)] if body else []
-    _check_in_child(triples, connection)
+    _check_in_child(triples, connection, parent)
 
 
-def _check_in_child(triples: list[ox.Triple], answer: Any) -> None:
+def _check_in_child(triples: list[ox.Triple], answer: Any, parent: int, *parents_ends: Any) -> None:
     """Check in the child process and send the report, or the error, to the parent."""
+    bind_to_parent(parent, *parents_ends)
     try:
         found: object = check_catalog(triples)
     except Exception as exc:  # raised in the parent

@@ -129,7 +129,7 @@ class _Environment(jinja2.Environment):
     # template. The key holds the source and every setting that changes the generated code.
     _compiled: ClassVar[dict[tuple[object, ...], Any]] = {}
 
-    def compile(  # type: ignore[override]
+    def compile(
         self,
         source: str | jinja2.nodes.Template,
         name: str | None = None,
@@ -137,12 +137,13 @@ class _Environment(jinja2.Environment):
         raw: bool = False,
         defer_init: bool = False,
     ) -> Any:
-        if not isinstance(source, str):
-            return super().compile(source, name, filename, raw, defer_init)
-        key = (source, name, filename, raw, defer_init, *self._code_settings())
+        base: Any = super().compile
+        if raw or not isinstance(source, str):  # source text asked for, or a parsed tree
+            return base(source, name, filename, raw, defer_init)
+        key = (source, name, filename, defer_init, *self._code_settings())
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = super().compile(source, name, filename, raw, defer_init)
+            found = self._compiled[key] = base(source, name, filename, raw, defer_init)
         return found
 
     def _code_settings(self) -> tuple[object, ...]:

@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -33,6 +33,7 @@ from typing import Any
 
 from . import formats, wellformed
 from .artifact import Artifact
+from .children import bind_to_parent, orphaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,9 @@ class Staging:
         context = multiprocessing.get_context("fork")
         reading, writing = context.Pipe(duplex=False)
         settings = (self.folder, self._previous, self._site, self._threads)
-        child = context.Process(target=_in_child, args=(settings, produce, result, writing), daemon=True)
+        child = context.Process(
+            target=_in_child, args=(settings, produce, result, writing, os.getpid(), reading), daemon=True
+        )
         child.start()
         writing.close()
         return Forked(self, child, reading, produce)
@@ -245,12 +248,18 @@ def _in_child(
     produce: Callable[[], Iterable[Artifact]],
     result: Callable[[], object],
     answer: Any,
+    parent: int,
+    parents_end: Any,
 ) -> None:
-    """In the forked child: write ``produce``'s files, send what was written (or the error)."""
+    """In the forked child: write ``produce``'s files, send what was written (or the error).
+
+    It dies with the build (:mod:`publish.children`), and stops between files if it outlived it.
+    """
+    bind_to_parent(parent, parents_end)
     folder, previous, site, threads = settings
     try:
         staging = Staging(folder, previous=previous, site=site, threads=threads)
-        staging.add_all(produce())
+        staging.add_all(_while_parent(parent, produce()))
         problems = staging.finish()
         found: object = (staging.files, problems, result())
     except Exception as exc:  # raised again in the parent
@@ -260,6 +269,14 @@ def _in_child(
     except (pickle.PicklingError, TypeError, AttributeError):
         answer.send(None)  # the parent makes this part itself
     answer.close()
+
+
+def _while_parent(parent: int, artifacts: Iterable[Artifact]) -> Iterator[Artifact]:
+    """Yield the artifacts while the process that forked this one lives; leave at once if not."""
+    for artifact in artifacts:
+        if orphaned(parent):
+            os._exit(1)
+        yield artifact
 
 
 def _same_file(old: Path, body: bytes) -> bool:

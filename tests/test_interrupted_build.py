@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EPOCH, hashes, make_tiny
+from conftest import EPOCH, copy_project, hashes, make_tiny
 
 from publish.build import MARKER, leftovers
 from publish.cli import main
@@ -83,8 +83,10 @@ def test_killed_builds_leave_a_whole_site(
         _label(project, f'"CLEAN ({target})"@en .')
         process = _build(project)
         time.sleep(took * 1.1 * kill / (KILLS - 1))  # from at once to just after a build's end
+        helpers = _children_of(process.pid)  # the build's forked helpers at this moment
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
+        assert _all_end(helpers), f"kill {kill}: the build's helper processes outlived it"
         after = hashes(project / "site")
         assert after in (site_a, site_b), f"kill {kill}: the site is neither A nor B"
         outcomes.append("new" if after == (site_a if target == "A" else site_b) else "old")
@@ -106,6 +108,55 @@ def test_killed_builds_leave_a_whole_site(
         f"{len(seen)} leftover folder(s) found after kills, 0 after the next build"
     )
     shutil.rmtree(stranger)
+
+
+def _children_of(pid: int) -> set[int]:
+    """Return the processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="utf-8").rpartition(")")[2].split()
+        except OSError:  # it ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` runs (an ended process nobody reaped yet is a zombie: not running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _all_end(pids: set[int], within: float = 15.0) -> bool:
+    deadline = time.monotonic() + within
+    while any(_running(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_killed_build_takes_its_helper_processes_with_it(tmp_path: Path) -> None:
+    """A build forks a catalogue checker at its start and a child that makes part of the site;
+    killed, it leaves neither behind (the checker used to wait for its catalogue forever)."""
+    project = copy_project(tmp_path / "project")
+    process = _build(project)
+    try:
+        deadline = time.monotonic() + 60
+        helpers: set[int] = set()
+        while len(helpers) < 2 and time.monotonic() < deadline and process.poll() is None:
+            helpers = _children_of(process.pid)
+            time.sleep(0.02)
+        assert len(helpers) >= 2, "the build never had its two helper processes"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    assert _all_end(helpers)
 
 
 def test_a_build_waits_for_another_only_as_long_as_configured(tmp_path: Path) -> None:

@@ -1,0 +1,43 @@
+"""A build's forked helper processes end with the build.
+
+A build forks children that work while it goes on (:mod:`publish.staging`: part of the site;
+:mod:`publish.dcatap`: the catalogue's check). If the build is killed, its children must not
+live on: one waiting for a catalogue would wait forever, one writing files would write into a
+staging folder the next build clears. Two layers:
+
+* on Linux the kernel kills the child when the build's thread that forked it ends
+  (``PR_SET_PDEATHSIG``; a build forks only from its one thread);
+* everywhere, a child that finds it has lost its parent leaves at once (:func:`orphaned`, asked
+  before the work and between files), and closes its copy of the parent's end of their pipe, so
+  that the pipe reports the parent's death.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+
+
+def bind_to_parent(parent: int, *parents_ends: Any) -> None:
+    """In a child just forked from process ``parent``: die with it; close the inherited ``parents_ends``."""
+    for end in parents_ends:
+        end.close()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc to ask: the checks below remain
+            pass
+    if orphaned(parent):  # it died before the kernel was told
+        os._exit(1)
+
+
+def orphaned(parent: int) -> bool:
+    """True if this process's parent is no longer ``parent`` (it died; another took us in)."""
+    return os.getppid() != parent
