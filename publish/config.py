@@ -127,7 +127,7 @@ KEYS: dict[str, tuple[object, str]] = {
     "allow_unsandboxed": (False, "Run SPARQL workers even where seccomp cannot cut them off the network."),
     "build_lock_timeout": (60.0, "Seconds a build waits for another build writing beside the same output."),
     "write_threads": (4, "Threads that write a build's files to disk while the next ones are made."),
-    "build_processes": (2, "Processes that make a build's pages: 2 makes the second language's in a child."),
+    "build_processes": (2, "Processes that make a build's files: 2 makes part of them in a forked child."),
     "messages_dir": (None, "Folder with the project's message files (<lang>.toml), laid over the package's."),
     "shacl_engine": (
         DEFAULT_SHACL_ENGINE,
