@@ -212,7 +212,7 @@ class Site:
         self._jsonld: dict[tuple[str, str], dict[str, Any]] = {}
         self._last_script: tuple[object, Markup] = (None, Markup(""))
         self._navs: dict[tuple[PurePosixPath, str, str], dict[str, Any]] = {}
-        self._frames: dict[tuple[PurePosixPath, str], dict[str, Any]] = {}
+        self._frames: dict[tuple[PurePosixPath, str, Link | None], dict[str, Any]] = {}
         self._last_embeds: dict[tuple[str, str], tuple[PurePosixPath, PurePosixPath]] = {}
 
     def _script_json(self, value: object) -> Markup:
@@ -278,8 +278,13 @@ class Site:
         }
 
     def _folder_frame(self, view: View) -> dict[str, Any]:
-        """Return the parts of the frame every page in one folder and language shares (made once)."""
-        key = (view.folder, view.lang)
+        """Return the parts of the frame every page in one folder and language shares (made once).
+
+        The licence comes from the data: it is read for every page (so an incremental build
+        notes the read, :mod:`publish.incremental`) and is part of the key.
+        """
+        licence = self._licence(view)
+        key = (view.folder, view.lang, licence)
         found = self._frames.get(key)
         if found is None:
             uris = self.uris
@@ -291,7 +296,7 @@ class Site:
                 "catalog": view.site_href(uris.site_file("catalog", rdf_documents()[0])),
                 "catalog_type": rdf_documents()[0].media_type,
                 "dataset": view.page_href("dataset"),
-                "licence": self._licence(view),
+                "licence": licence,
                 "search": {  # the search box (publish.search)
                     "action": view.page_href(uris.a_z),
                     "index": view.site_href(uris.search_index(view.lang)),

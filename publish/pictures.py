@@ -156,13 +156,14 @@ def overview(view: View) -> dict[str, Any]:
         y += PAD + 2  # the box's bottom
     top = y
     groups: list[dict[str, Any]] = []
+    ended = _ended_clusters(view.graph)  # once: every card asks (it read every designation)
     for group in facts.area_groups(view):
         line, y = _lines(28, y + 12, str(group["heading"]), WIDTH - 28, style="strong")
         lines = [line]
         y += 6
         cards = []
         for entry in group["areas"]:
-            card = _card(view, entry, y)
+            card = _card(view, entry, y, ended)
             cards.append(card)
             y += card.height + 8
         kinds = {c.kind for c in cards}
@@ -195,8 +196,9 @@ def overview(view: View) -> dict[str, Any]:
     }
 
 
-def _card(view: View, entry: dict[str, Any], top: float) -> Card:
-    """Return an area's card: its name, then its cluster organisation or arrangement."""
+def _card(view: View, entry: dict[str, Any], top: float, ended: frozenset[str]) -> Card:
+    """Return an area's card: its name, then its cluster organisation or arrangement (``ended``:
+    the organisations whose every designation has ended)."""
     graph, words = view.graph, view.text["pictures"]
     area: Link = entry["area"]
     kind = next(
@@ -209,7 +211,6 @@ def _card(view: View, entry: dict[str, Any], top: float) -> Card:
     y = top + PAD
     line, y = _lines(x, y, area.label, inner, href=area.href, style="strong", lang=area.lang)
     lines = [line]
-    ended = _ended_clusters(graph)
     clusters: list[Link] = entry["clusters"]
     current = [c for c in clusters if c.iri not in ended]
     relation = (

@@ -217,10 +217,14 @@ class Graph:
         """Return the label of an IRI in ``lang``, falling back to another language, then a CURIE.
 
         Remembered: a page asks for the same labels several times (to order its links, then to show them).
+        A remembered label still reads the IRI's entry, as working it out does: an incremental
+        build notes what each page reads (:mod:`publish.incremental`), and must see this read.
         """
         key = (iri, lang)
         found = self._labels.get(key)
-        if found is None:
+        if found is not None:
+            _ = iri in self.out  # the read, noted where reads are noted
+        else:
             if len(self._labels) >= _REMEMBERED:
                 self._labels.clear()
             found = self._labels[key] = self._label(iri, lang)

@@ -108,6 +108,8 @@ def test_a_label_edit_of_the_real_data_reuses_most_units_and_equals_a_cold_build
         ("deleted resource", True),
         ("comment only", True),
         ("ontology", True),
+        ("licence", True),  # every page's footer links it: a frame made once a folder hid that read
+        ("licence label", True),  # a label remembered by the graph hid the read of its statements
         ("shapes", False),
         ("config", False),
         ("code", False),
@@ -133,6 +135,12 @@ def test_every_kind_of_edit_rebuilds_the_cold_build_bytes(
         _edit(project / TINY_DATA, "@prefix area:", "# a comment, and the lines below move\n\n@prefix area:")
     elif edit == "ontology":
         _edit(project / "ontology" / "klyngedata.ttl", 'rdfs:label "strategy"@en', 'rdfs:label "plan"@en')
+    elif edit == "licence":
+        old, new = "licenses/by/4.0/", "publicdomain/zero/1.0/"
+        _edit(project / "ontology" / "klyngedata.ttl", old, new)
+    elif edit == "licence label":
+        with (project / "ontology" / "klyngedata.ttl").open("a", encoding="utf-8") as out:
+            out.write('\n<https://creativecommons.org/licenses/by/4.0/> rdfs:label "CC BY 4.0"@en .\n')
     elif edit == "shapes":
         shapes = sorted((project / "shapes").glob("*.ttl"))[0]
         _edit(shapes, "Mangler en dansk betegnelse", "Der mangler en dansk betegnelse")
