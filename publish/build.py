@@ -196,7 +196,7 @@ def _here(
     for lang in languages:
         yield from pages.in_language(lang)
     yield from hosting.hosting_artifacts(config)
-    yield from search.search_artifacts(dataset, config)  # search indexes, A–Z pages, search.js
+    yield from search.search_artifacts(dataset, config, pages.site)  # search indexes, A–Z pages, search.js
     yield from releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
 
 
@@ -206,8 +206,9 @@ def _elsewhere(
     """The part a build may make in a forked child: the pages in ``languages``, pictures, history."""
     for lang in languages:
         yield from pages.in_language(lang)
-    yield from pictures.picture_artifacts(dataset, config)  # the overview and timeline pictures
-    yield from changelog.history_artifacts(dataset, config, reuse)  # changelog, feed, stream, gone IRIs
+    # One indexed copy of the data for all: indexing a million triples costs seconds and gigabytes.
+    yield from pictures.picture_artifacts(dataset, config, pages.site)  # the overview and timeline pictures
+    yield from changelog.history_artifacts(dataset, config, reuse, pages.site)  # changelog, feed, stream
 
 
 def plan(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:

@@ -37,8 +37,12 @@ ATOM = next(f for f in formats.FORMATS if f.name == "atom")
 TRIG = next(f for f in formats.FORMATS if f.name == "trig")
 
 
-def history_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:
+def history_artifacts(
+    dataset: LoadedDataset, config: Config, reuse: Reuse | None = None, site: Site | None = None
+) -> list[Artifact]:
     """Return the changelog pages, the feed, the change stream and the gone things' documents.
+
+    ``site``: the build's indexed data, shared with its pages (made here if not given).
 
     With ``reuse``, one unit (:mod:`publish.incremental`): taken from the previous build while
     the stored releases' records, the JSON-LD context, the things of the current data and what
@@ -47,7 +51,7 @@ def history_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | Non
     stored = load_releases(config)
     if not stored:
         return []
-    site = Site(dataset, config)
+    site = site if site is not None else Site(dataset, config)
     # The site's published JSON-LD context (as build makes it): our JSON-LD uses its terms only.
     context = exports.make_context(dataset.triples(), config.uris.prefixes())
     # Which things have a page, read once (a key of the unit, not a read of each thing's entry).

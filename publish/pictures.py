@@ -85,9 +85,12 @@ class Span:
     precision: str  # day, month or year (xsd:date, xsd:gYearMonth, xsd:gYear)
 
 
-def picture_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
-    """Return both pictures of every configured language, as pages and as SVG files."""
-    site = Site(dataset, config)
+def picture_artifacts(dataset: LoadedDataset, config: Config, site: Site | None = None) -> list[Artifact]:
+    """Return both pictures of every configured language, as pages and as SVG files.
+
+    ``site``: the build's indexed data, shared with its pages (made here if not given).
+    """
+    site = site if site is not None else Site(dataset, config)
     artifacts = []
     for lang in site.uris.languages:
         for stem, draw in (("overview-picture", overview), ("timeline", timeline)):

@@ -97,9 +97,12 @@ class Entry:
     target: str | None = None  # for another name of a thing: the thing's label
 
 
-def search_artifacts(dataset: LoadedDataset, config: Config) -> list[Artifact]:
-    """Return the search index and the A–Z page of every configured language."""
-    site = Site(dataset, config)
+def search_artifacts(dataset: LoadedDataset, config: Config, site: Site | None = None) -> list[Artifact]:
+    """Return the search index and the A–Z page of every configured language.
+
+    ``site``: the build's indexed data, shared with its pages (made here if not given).
+    """
+    site = site if site is not None else Site(dataset, config)
     artifacts = [script(site.uris)]
     for lang in site.uris.languages:
         artifacts += [index_artifact(site.graph, lang), a_z_page(site, lang)]
