@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing
 import os
 import signal
 import sys
+import threading
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
+
+
+def can_fork() -> bool:
+    """True where a child can be forked safely: ``fork`` exists and no other thread runs here
+    (a thread holding a lock at the fork would leave it held in the child forever)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def bind_to_parent(parent: int, *parents_ends: Any) -> None:

@@ -38,7 +38,6 @@ import functools
 import multiprocessing
 import os
 import pickle
-import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -53,7 +52,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from . import shacl
-from .children import bind_to_parent
+from .children import bind_to_parent, can_fork
 from .errors import BuildError, LoadError, UsageError, ValidationFailed
 from .euvocab import eu_concepts
 from .i18n import Messages, load_messages
@@ -202,7 +201,7 @@ class Verdicts:
         """Fork, now, a child that loads what a check needs (pySHACL, the official shapes and
         tables: about a second) while the build makes its files; the first :meth:`start` hands
         it the catalogue. Nothing happens where no child can be forked."""
-        if self._ready is not None or not _can_fork():
+        if self._ready is not None or not can_fork():
             return
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe(duplex=True)
@@ -221,7 +220,7 @@ class Verdicts:
                 pass
             self._children.append((child, connection, where, triples))
             return True
-        if not _can_fork():
+        if not can_fork():
             return False
         context = multiprocessing.get_context("fork")
         reading, writing = context.Pipe(duplex=False)
@@ -259,11 +258,6 @@ class Verdicts:
             child.kill()
             child.join()
         self._children.clear()
-
-
-def _can_fork() -> bool:
-    """True where a child can be forked safely: ``fork`` exists and no other thread runs here."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _load_check() -> None:

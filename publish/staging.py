@@ -33,7 +33,7 @@ from typing import Any
 
 from . import formats, wellformed
 from .artifact import Artifact
-from .children import bind_to_parent, orphaned
+from .children import bind_to_parent, can_fork, orphaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,7 @@ class Staging:
         :meth:`Forked.join`, with what ``result`` returned in the child. None where no child can
         be forked: no ``os.fork``, or threads running in this process (a fork could deadlock).
         """
-        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        if not can_fork():
             return None
         self.settle()
         context = multiprocessing.get_context("fork")

@@ -190,6 +190,37 @@ def test_pages_made_in_a_child_equal_one_process(tmp_path: Path, one_process: di
     assert again.reused == again.units == result.units
 
 
+def test_with_another_thread_running_a_build_forks_nothing_and_makes_the_same_site(
+    tmp_path: Path, one_process: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in `serve --watch`: a fork beside a running thread could copy a held lock, so neither
+    the pages' child nor the catalogue's checker is forked, and the site is the same."""
+    import multiprocessing
+    import threading
+
+    project = make_tiny(tmp_path / "tiny")
+    forks: list[str] = []
+    real = multiprocessing.get_context
+
+    def noting(method: str | None = None) -> Any:
+        forks.append(str(method))
+        return real(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", noting)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        build.build(load_config(project))
+    finally:
+        stop.set()
+        other.join()
+    assert forks == []
+    assert hashes(project / "site") == one_process
+    build.build(load_config(project))  # and with no other thread, both children again
+    assert forks == ["fork", "fork"]
+
+
 def test_a_child_that_dies_leaves_its_pages_to_the_parent(
     tmp_path: Path, one_process: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
