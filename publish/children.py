@@ -7,7 +7,7 @@ staging folder the next build clears. Two layers:
 
 * on Linux the kernel kills the child when the build's thread that forked it ends
   (``PR_SET_PDEATHSIG``; a build forks only from its one thread);
-* everywhere, a child that finds it has lost its parent leaves at once (:func:`orphaned`, asked
+* everywhere, a child that finds it has lost its parent returns at once (:func:`orphaned`, asked
   before the work and between files), and closes its copy of the parent's end of their pipe, so
   that the pipe reports the parent's death.
 """
@@ -32,8 +32,9 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def bind_to_parent(parent: int, *parents_ends: Any) -> None:
-    """In a child just forked from process ``parent``: die with it; close the inherited ``parents_ends``."""
+def bind_to_parent(parent: int, *parents_ends: Any) -> bool:
+    """In a child just forked from process ``parent``: die with it; close the inherited
+    ``parents_ends``. False if the parent has already died (the child should return at once)."""
     for end in parents_ends:
         end.close()
     if sys.platform.startswith("linux"):
@@ -42,8 +43,7 @@ def bind_to_parent(parent: int, *parents_ends: Any) -> None:
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):  # no libc to ask: the checks below remain
             pass
-    if orphaned(parent):  # it died before the kernel was told
-        os._exit(1)
+    return not orphaned(parent)  # it may have died before the kernel was told
 
 
 def orphaned(parent: int) -> bool:

@@ -52,7 +52,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from . import shacl
-from .children import bind_to_parent, can_fork
+from .children import bind_to_parent, can_fork, orphaned
 from .errors import BuildError, LoadError, UsageError, ValidationFailed
 from .euvocab import eu_concepts
 from .i18n import Messages, load_messages
@@ -272,7 +272,8 @@ def _load_check() -> None:
 def _prepared_child(connection: Any, parent: int, parents_end: Any) -> None:
     """In a child forked early (:meth:`Verdicts.prepare`): load the check, then check the
     catalogue the parent sends as N-Triples. A closed pipe (the parent ended) ends it."""
-    bind_to_parent(parent, parents_end)
+    if not bind_to_parent(parent, parents_end):
+        return
     try:
         try:
             _load_check()
@@ -287,15 +288,20 @@ def _prepared_child(connection: Any, parent: int, parents_end: Any) -> None:
 
 def _check_in_child(triples: list[ox.Triple], answer: Any, parent: int, *parents_ends: Any) -> None:
     """Check in the child process and send the report, or the error, to the parent."""
-    bind_to_parent(parent, *parents_ends)
+    if not bind_to_parent(parent, *parents_ends):
+        return
     try:
         found: object = check_catalog(triples)
     except Exception as exc:  # raised in the parent
         found = exc
+    if orphaned(parent):
+        return  # nobody waits for the answer
     try:
         answer.send(found)
     except (pickle.PicklingError, TypeError, AttributeError):
         answer.send(None)  # the parent checks again and raises there
+    except OSError:  # the build ended meanwhile
+        pass
     answer.close()
 
 

@@ -255,7 +255,8 @@ def _in_child(
 
     It dies with the build (:mod:`publish.children`), and stops between files if it outlived it.
     """
-    bind_to_parent(parent, parents_end)
+    if not bind_to_parent(parent, parents_end):
+        return
     folder, previous, site, threads = settings
     try:
         staging = Staging(folder, previous=previous, site=site, threads=threads)
@@ -264,10 +265,14 @@ def _in_child(
         found: object = (staging.files, problems, result())
     except Exception as exc:  # raised again in the parent
         found = exc
+    if orphaned(parent):
+        return  # nobody waits for the answer
     try:
         answer.send(found)
     except (pickle.PicklingError, TypeError, AttributeError):
         answer.send(None)  # the parent makes this part itself
+    except OSError:  # the build ended meanwhile
+        pass
     answer.close()
 
 
@@ -275,7 +280,7 @@ def _while_parent(parent: int, artifacts: Iterable[Artifact]) -> Iterator[Artifa
     """Yield the artifacts while the process that forked this one lives; leave at once if not."""
     for artifact in artifacts:
         if orphaned(parent):
-            os._exit(1)
+            return  # nobody waits for the rest
         yield artifact
 
 
