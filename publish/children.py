@@ -18,9 +18,11 @@ import ctypes
 import ctypes.util
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
@@ -49,3 +51,52 @@ def bind_to_parent(parent: int, *parents_ends: Any) -> bool:
 def orphaned(parent: int) -> bool:
     """True if this process's parent is no longer ``parent`` (it died; another took us in)."""
     return os.getppid() != parent
+
+
+def fork(work: Callable[..., None], *args: Any) -> tuple[Any, Any]:
+    """Fork a daemon child that runs ``work(*args, connection, parent, parents_end)``: its end of
+    a two-way pipe, this process's id and this process's end (to close, :func:`bind_to_parent`).
+    Return the child and this process's end. Ask :func:`can_fork` first."""
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe(duplex=True)
+    child = context.Process(target=work, args=(*args, theirs, os.getpid(), ours), daemon=True)
+    child.start()
+    theirs.close()
+    return child, ours
+
+
+def answer(connection: Any, found: object, parent: int) -> None:
+    """In a child: send ``found`` (a result or an error) to ``parent``, then close the pipe.
+    Nothing is sent if the parent died; None if ``found`` cannot be pickled (the parent then
+    does the work itself)."""
+    try:
+        if orphaned(parent):
+            return  # nobody waits for the answer
+        try:
+            connection.send(found)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            connection.send(None)
+    except OSError:  # the parent ended meanwhile
+        pass
+    finally:
+        connection.close()
+
+
+def receive(child: Any, connection: Any) -> object:
+    """In the parent: the child's answer, or None if it died without one or the answer cannot be
+    read; the pipe is closed and the child joined either way."""
+    try:
+        return connection.recv()
+    except (EOFError, OSError, pickle.UnpicklingError, TypeError, AttributeError):
+        return None
+    finally:
+        connection.close()
+        child.join()
+
+
+def stop(child: Any, connection: Any) -> None:
+    """In the parent: end a child not waited for (the build failed otherwise)."""
+    connection.close()
+    if child.is_alive():
+        child.kill()
+    child.join()

@@ -35,9 +35,6 @@ shows up.
 from __future__ import annotations
 
 import functools
-import multiprocessing
-import os
-import pickle
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -51,8 +48,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from . import shacl
-from .children import bind_to_parent, can_fork, orphaned
+from . import children, shacl
 from .errors import BuildError, LoadError, UsageError, ValidationFailed
 from .euvocab import eu_concepts
 from .i18n import Messages, load_messages
@@ -201,14 +197,9 @@ class Verdicts:
         """Fork, now, a child that loads what a check needs (pySHACL, the official shapes and
         tables: about a second) while the build makes its files; the first :meth:`start` hands
         it the catalogue. Nothing happens where no child can be forked."""
-        if self._ready is not None or not can_fork():
+        if self._ready is not None or not children.can_fork():
             return
-        context = multiprocessing.get_context("fork")
-        ours, theirs = context.Pipe(duplex=True)
-        child = context.Process(target=_prepared_child, args=(theirs, os.getpid(), ours), daemon=True)
-        child.start()
-        theirs.close()
-        self._ready = (child, ours)
+        self._ready = children.fork(_prepared_child)
 
     def start(self, triples: list[ox.Triple], where: str) -> bool:
         """Start checking ``triples`` in a child; False where that cannot be done."""
@@ -220,15 +211,9 @@ class Verdicts:
                 pass
             self._children.append((child, connection, where, triples))
             return True
-        if not can_fork():
+        if not children.can_fork():
             return False
-        context = multiprocessing.get_context("fork")
-        reading, writing = context.Pipe(duplex=False)
-        child = context.Process(
-            target=_check_in_child, args=(triples, writing, os.getpid(), reading), daemon=True
-        )
-        child.start()
-        writing.close()
+        child, reading = children.fork(_forked_check, triples)
         self._children.append((child, reading, where, triples))
         return True
 
@@ -236,13 +221,7 @@ class Verdicts:
         """Wait for every check; raise ValidationFailed (or the check's error) for the first that fails."""
         while self._children:
             child, reading, where, triples = self._children.pop(0)
-            try:
-                answer = reading.recv()
-            except (EOFError, OSError, pickle.UnpicklingError, TypeError, AttributeError):
-                answer = None  # the child died or its answer cannot be read: check here instead
-            finally:
-                reading.close()
-                child.join()
+            answer = children.receive(child, reading)  # None: the child died, check here instead
             if isinstance(answer, Exception):
                 raise answer
             _verdict(answer if isinstance(answer, CatalogReport) else check_catalog(triples), where)
@@ -254,9 +233,7 @@ class Verdicts:
             self._ready = None
             self._children.append((child, connection, "", []))
         for child, reading, _, _ in self._children:
-            reading.close()
-            child.kill()
-            child.join()
+            children.stop(child, reading)
         self._children.clear()
 
 
@@ -272,7 +249,7 @@ def _load_check() -> None:
 def _prepared_child(connection: Any, parent: int, parents_end: Any) -> None:
     """In a child forked early (:meth:`Verdicts.prepare`): load the check, then check the
     catalogue the parent sends as N-Triples. A closed pipe (the parent ended) ends it."""
-    if not bind_to_parent(parent, parents_end):
+    if not children.bind_to_parent(parent, parents_end):
         return
     try:
         try:
@@ -283,26 +260,22 @@ def _prepared_child(connection: Any, parent: int, parents_end: Any) -> None:
     except (EOFError, OSError):
         return
     triples = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)] if body else []
-    _check_in_child(triples, connection, parent)
+    _check_and_answer(triples, connection, parent)
 
 
-def _check_in_child(triples: list[ox.Triple], answer: Any, parent: int, *parents_ends: Any) -> None:
+def _forked_check(triples: list[ox.Triple], connection: Any, parent: int, parents_end: Any) -> None:
+    """In a child forked with the catalogue (:meth:`Verdicts.start` without a prepared child)."""
+    if children.bind_to_parent(parent, parents_end):
+        _check_and_answer(triples, connection, parent)
+
+
+def _check_and_answer(triples: list[ox.Triple], connection: Any, parent: int) -> None:
     """Check in the child process and send the report, or the error, to the parent."""
-    if not bind_to_parent(parent, *parents_ends):
-        return
     try:
         found: object = check_catalog(triples)
     except Exception as exc:  # raised in the parent
         found = exc
-    if orphaned(parent):
-        return  # nobody waits for the answer
-    try:
-        answer.send(found)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        answer.send(None)  # the parent checks again and raises there
-    except OSError:  # the build ended meanwhile
-        pass
-    answer.close()
+    children.answer(connection, found, parent)  # None if unsendable: the parent checks again
 
 
 _OPEN: list[Verdicts] = []

@@ -20,9 +20,7 @@ previous site as it was.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-import pickle
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,9 +29,8 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import formats, wellformed
+from . import children, formats, wellformed
 from .artifact import Artifact
-from .children import bind_to_parent, can_fork, orphaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,17 +155,11 @@ class Staging:
         :meth:`Forked.join`, with what ``result`` returned in the child. None where no child can
         be forked: no ``os.fork``, or threads running in this process (a fork could deadlock).
         """
-        if not can_fork():
+        if not children.can_fork():
             return None
         self.settle()
-        context = multiprocessing.get_context("fork")
-        reading, writing = context.Pipe(duplex=False)
         settings = (self.folder, self._previous, self._site, self._threads)
-        child = context.Process(
-            target=_in_child, args=(settings, produce, result, writing, os.getpid(), reading), daemon=True
-        )
-        child.start()
-        writing.close()
+        child, reading = children.fork(_in_child, settings, produce, result)
         return Forked(self, child, reading, produce)
 
     # ------------------------------------------------------------ in the writer threads
@@ -214,13 +205,7 @@ class Forked:
     def join(self) -> tuple[bool, object]:
         """Wait for the child; take its files into the record. Return (True, its result), or
         (False, None) if the child died without an answer: its part was then made here."""
-        try:
-            answer = self._reading.recv()
-        except (EOFError, OSError, pickle.UnpicklingError, TypeError, AttributeError):
-            answer = None
-        finally:
-            self._reading.close()
-            self._child.join()
+        answer = children.receive(self._child, self._reading)
         if isinstance(answer, BaseException):
             raise answer
         if not isinstance(answer, tuple):  # the child died: make its part here instead
@@ -237,10 +222,7 @@ class Forked:
 
     def abandon(self) -> None:
         """Stop the child (the build failed otherwise)."""
-        self._reading.close()
-        if self._child.is_alive():
-            self._child.kill()
-        self._child.join()
+        children.stop(self._child, self._reading)
 
 
 def _in_child(
@@ -255,7 +237,7 @@ def _in_child(
 
     It dies with the build (:mod:`publish.children`), and stops between files if it outlived it.
     """
-    if not bind_to_parent(parent, parents_end):
+    if not children.bind_to_parent(parent, parents_end):
         return
     folder, previous, site, threads = settings
     try:
@@ -265,21 +247,13 @@ def _in_child(
         found: object = (staging.files, problems, result())
     except Exception as exc:  # raised again in the parent
         found = exc
-    if orphaned(parent):
-        return  # nobody waits for the answer
-    try:
-        answer.send(found)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        answer.send(None)  # the parent makes this part itself
-    except OSError:  # the build ended meanwhile
-        pass
-    answer.close()
+    children.answer(answer, found, parent)  # None if it cannot be sent: the parent makes this part itself
 
 
 def _while_parent(parent: int, artifacts: Iterable[Artifact]) -> Iterator[Artifact]:
     """Yield the artifacts while the process that forked this one lives; leave at once if not."""
     for artifact in artifacts:
-        if orphaned(parent):
+        if children.orphaned(parent):
             return  # nobody waits for the rest
         yield artifact
 
