@@ -7,13 +7,20 @@ rules) and the one that writes them (``build``), so imports point one way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 
 @dataclass(frozen=True, slots=True)
 class Artifact:
-    """One file of the site: where it goes, what it is, and its bytes."""
+    """One file of the site: where it goes, what it is, and its bytes.
+
+    A file an incremental build takes unchanged from the previous site also says where it lies
+    there (``kept``) and its SHA-256 (``sha256``, the digest its bytes were just checked
+    against), so that the writer can link that file instead of hashing and writing it again.
+    """
 
     path: PurePosixPath
     media_type: str
     body: bytes
+    kept: Path | None = None
+    sha256: bytes | None = None

@@ -318,6 +318,7 @@ class Reuse:
         self.reused = 0
         self.made = 0
         self._indexes: dict[int, _Index] = {}
+        self._context_text: tuple[object, str] = (None, "")
 
     def rdf_forms(
         self,
@@ -327,7 +328,9 @@ class Reuse:
         make: Callable[[], list[Artifact]],
     ) -> list[Artifact]:
         """Return a resource's RDF documents: the previous build's where their inputs are the same."""
-        key = _hash(self.context, iri, json.dumps(context, sort_keys=True), *map(str, triples))
+        if self._context_text[0] is not context:  # the same context for every resource: dumped once
+            self._context_text = (context, json.dumps(context, sort_keys=True))
+        key = _hash(self.context, iri, self._context_text[1], *map(str, triples))
         name = f"rdf {iri}"
         old = self.previous.units.get(name)
         if old is not None and old.key == key and (found := self._take(old)) is not None:
@@ -405,9 +408,10 @@ class Reuse:
                 body = path.read_bytes()
             except OSError:
                 return None
-            if sha256(body) != file.sha256:
+            digest = hashlib.sha256(body).digest()
+            if digest.hex() != file.sha256:
                 return None
-            found.append(Artifact(PurePosixPath(file.path), file.media_type, body))
+            found.append(Artifact(PurePosixPath(file.path), file.media_type, body, path, digest))
         self.reused += 1
         return found
 

@@ -84,7 +84,7 @@ class Staging:
         if key in self.files:
             raise ValueError(key)
         body = artifact.body
-        digest = hashlib.sha256(body).digest()
+        digest = artifact.sha256 or hashlib.sha256(body).digest()
         self.files[key] = Written(len(body), digest)
         target = self.folder / artifact.path
         if target.parent not in self._folders:
@@ -93,6 +93,11 @@ class Staging:
         fmt = formats.site_format(key)
         same = (digest, fmt.name if fmt is not None else "")
         first = self._first.get(same)
+        if self._failed is not None:
+            raise self._failed
+        if self._linked(artifact, key, digest, first, target):
+            self._first.setdefault(same, (target, None))
+            return
         self._slots.acquire()
         if self._failed is not None:
             self._slots.release()
@@ -100,10 +105,38 @@ class Staging:
         if first is not None:
             self._pool.submit(self._link, first, target).add_done_callback(self._done)
             return
-        old = self._site / key if self._previous.get(key) == digest.hex() else None
-        future = self._pool.submit(self._write, key, body, target, old)
+        known = self._previous.get(key) == digest.hex()  # the previous site's bytes here: checked then
+        future = self._pool.submit(self._write, key, body, target, known)
         self._first[same] = (target, future)
         future.add_done_callback(partial(self._written, same, target))
+
+    def _linked(
+        self,
+        artifact: Artifact,
+        key: str,
+        digest: bytes,
+        first: tuple[Path, Future[None] | None] | None,
+        target: Path,
+    ) -> bool:
+        """Link the file here at once if its bytes are already on disk: a file of this build
+        with the same bytes, written; or the previous site's file at this path, if the previous
+        build recorded these bytes there and the file still holds them (checked just now by the
+        producer, ``artifact.kept``, or here). A link is one system call: no writer thread, no
+        second read or hash. False if not (the writer threads then write or link the file)."""
+        if first is not None:
+            source = first[0] if first[1] is None else None
+        elif self._previous.get(key) == digest.hex():
+            old = self._site / key
+            source = old if artifact.kept == old or _same_file(old, artifact.body) else None
+        else:
+            source = None
+        if source is None:
+            return False
+        try:
+            os.link(source, target)
+        except OSError:
+            return False
+        return True
 
     def add_all(self, artifacts: Iterable[Artifact]) -> None:
         """Write each of ``artifacts``."""
@@ -164,15 +197,9 @@ class Staging:
 
     # ------------------------------------------------------------ in the writer threads
 
-    def _write(self, key: str, body: bytes, target: Path, old: Path | None) -> None:
-        if old is None:  # new bytes at this path: checked by their format's parser first
+    def _write(self, key: str, body: bytes, target: Path, known: bool) -> None:
+        if not known:  # new bytes at this path: checked by their format's parser first
             self.problems.extend(wellformed.ill_formed([(key, body)]))
-        elif _same_file(old, body):
-            try:
-                os.link(old, target)
-                return
-            except OSError:
-                pass
         target.write_bytes(body)
 
     def _link(self, first: tuple[Path, Future[None] | None], target: Path) -> None:
