@@ -19,6 +19,9 @@ seconds (a step that overruns is killed and reported as "did not finish in N s")
 * ``klyngedata validate`` and ``klyngedata build`` (every output), cold: no site/ and no
   ``.klyngedata-cache/`` before;
 * ``klyngedata build`` again after a one-line edit (a label) of one data file;
+* an edit previewed (pipeline_steps.py preview): ``klyngedata serve --watch`` on the project, five
+  one-line edits, each timed from the save until the server serves the new site (the median;
+  the server's own "Rebuilt in" figures beside it);
 * the named queries (pipeline_steps.py queries): load site/dataset.nq.gz into pyoxigraph (the
   project's Turtle when there is no build), run each named query three times with
   ``store.query``; the process is measured, and each query in-process (median).
@@ -54,7 +57,7 @@ sys.path.insert(0, str(HERE))
 from pipeline_goals import judge  # noqa: E402  (a script folder, not a package)
 from pipeline_goals import table as goals_table  # noqa: E402
 
-STEPS = ("baseline", "help", "yardstick", "validate", "build", "incremental", "queries")
+STEPS = ("baseline", "help", "yardstick", "validate", "build", "incremental", "preview", "queries")
 # Start-up is measured over more runs (it takes milliseconds), after one unmeasured run.
 STARTUP = ("baseline", "help")
 STARTUP_RUNS = 11
@@ -215,6 +218,7 @@ class Scale:
     generated: dict[str, object] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     queries: dict[str, dict[str, float]] = field(default_factory=dict)
+    preview: dict[str, object] = field(default_factory=dict)
 
     def step(self, name: str) -> Step | None:
         """Return the step of this name, if it ran."""
@@ -250,6 +254,7 @@ def run_scale(scale: Scale, options: argparse.Namespace) -> None:
         ("validate", "klyngedata validate (cold)", [exe, "validate", "--project", str(project)]),
         ("build", "klyngedata build (cold, every output)", [exe, "build", "--project", str(project)]),
         ("incremental", "klyngedata build after a one-line edit", [exe, "build", "--project", str(project)]),
+        ("preview", "serve --watch: five one-line edits, each until served", []),
         ("queries", "named queries: load the dump + each query", []),
     ]
     for key, title, args in plan:
@@ -268,11 +273,17 @@ def run_scale(scale: Scale, options: argparse.Namespace) -> None:
         print(f"  {scale.name}: {title}: {_cell(step)}", file=sys.stderr, flush=True)
         if key == "queries" and step.finished:
             scale.queries = _query_medians(step)
+        if key == "preview" and step.finished:
+            scale.preview = json.loads(step.runs[0].stdout)
+            print(
+                f"  {scale.name}: an edit until served: {scale.preview['median_s']:.2f} s (median)",
+                file=sys.stderr,
+            )
 
 
 def _blocked(scale: Scale, key: str) -> str:
     """Say why a step cannot run: what it needs did not finish."""
-    needs = {"build": "validate", "incremental": "build"}
+    needs = {"build": "validate", "incremental": "build", "preview": "build"}
     needed = needs.get(key)
     step = (
         next((s for s in scale.steps if s.name.startswith(f"klyngedata {needed}")), None) if needed else None
@@ -298,6 +309,10 @@ def _run_step(key: str, args: list[str], project: Path, attempt: int, timeout: f
         )
         shutil.rmtree(out, ignore_errors=True)
         return run
+    if key == "preview":
+        return measure(
+            [python, str(HERE / "pipeline_steps.py"), "preview", str(project)], cwd=HERE, timeout=timeout
+        )
     if key == "queries":
         return measure(
             [python, str(HERE / "pipeline_steps.py"), "queries", str(project)], cwd=HERE, timeout=timeout
@@ -361,6 +376,12 @@ def table(scale: Scale, previous: Scale | None) -> str:
         shown = f"{figure['seconds'] * 1000:.1f} ms"
         cpu_ms = f"{figure['cpu_seconds'] * 1000:.1f} ms" if "cpu_seconds" in figure else "–"
         lines.append(f"| &nbsp;&nbsp;in-process: {label} | {shown} | {cpu_ms} | – | – | {growth} |")
+    if scale.preview:
+        edits = ", ".join(f"{s:.2f}" for s in scale.preview["edits"])  # type: ignore[attr-defined]
+        median = f"{scale.preview['median_s']:.2f}"
+        lines.append(
+            f"| &nbsp;&nbsp;an edit until served (median; each: {edits}) | {median} | – | – | – | – |"
+        )
     return "\n".join(lines)
 
 
@@ -410,6 +431,7 @@ def figures_of(scales: list[Scale]) -> list[dict[str, object]]:
             "generated": s.generated,
             "steps": [step.summary() for step in s.steps],
             "queries": s.queries,
+            "preview": s.preview,
         }
         for s in scales
     ]

@@ -1,7 +1,8 @@
-"""The two steps of bench_pipeline.py that are not klyngedata commands, each run in a fresh process.
+"""The steps of bench_pipeline.py that are not one klyngedata command, each run in a fresh process.
 
 Run:  python tests/benchmarks/pipeline_steps.py yardstick PROJECT OUT
       python tests/benchmarks/pipeline_steps.py queries PROJECT
+      python tests/benchmarks/pipeline_steps.py preview PROJECT [--edits N]
 
 ``yardstick``: what a bare RDF library needs for the same input and the whole-dataset outputs.
 pyoxigraph parses ontology/, data/ and shapes/ (every ``*.ttl``, relative IRIs against the
@@ -15,14 +16,26 @@ query (its portable text, example parameters bound) with ``store.query`` ``ROUND
 every row; print JSON with the load time, each query's median wall and CPU time (of the thread:
 the engine runs in it; on a busy machine wall time also counts waiting for a core) and its row
 count.
+
+``preview``: what an editor waits for. Start ``klyngedata serve --watch`` on the project (on
+127.0.0.1, a free port) and wait until it serves a site; then ``--edits`` times: toggle a label
+in a data file (bench_pipeline.edit_one_line) and ask the server for ``/catalog.ttl`` every 25 ms (more often
+would take the rebuild's CPU)
+until its bytes change (the catalogue holds every dump's checksum, so it changes with any edit,
+and only once the new site is swapped in). Print JSON with each edit's wall seconds from the
+save to the new site served, and the rebuild times the server printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import http.client
 import json
+import re
+import socket
 import statistics
+import subprocess
 import sys
 import time
 import tomllib
@@ -108,6 +121,57 @@ def queries(project: Path) -> dict[str, object]:
     return {"load_s": loaded, "source": source, "quads": len(store), "queries": timings}
 
 
+def preview(project: Path, edits: int) -> dict[str, object]:
+    """Time edits of the project until ``serve --watch`` serves them; return the figures."""
+    from bench_pipeline import edit_one_line
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from publish.cli import main; main()", "serve", "--watch"]
+        + ["--project", str(project), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        before = _served(port, deadline=time.monotonic() + 3600)
+        time.sleep(1.0)  # the watcher starts after the first build; let it settle
+        seconds = []
+        for _ in range(edits):
+            edit_one_line(project)
+            saved = time.perf_counter()
+            deadline = time.monotonic() + 3600
+            while (now := _served(port, deadline)) == before:
+                time.sleep(0.025)
+            seconds.append(time.perf_counter() - saved)
+            before = now
+            time.sleep(1.0)  # no edit while a rebuild may still be reported
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=60)
+    rebuilt = [float(m) for m in re.findall(rb"Rebuilt in ([0-9.]+) s", err)]
+    return {"edits": seconds, "median_s": statistics.median(seconds), "rebuilt_s": rebuilt}
+
+
+def _served(port: int, deadline: float) -> bytes:
+    """Return the bytes of /catalog.ttl once the server answers 200 (until ``deadline``)."""
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/catalog.ttl")
+            response = connection.getresponse()
+            body = response.read()
+            connection.close()
+            if response.status == 200:
+                return body
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("serve --watch served no catalogue in time")
+        time.sleep(0.05)
+
+
 def main() -> None:
     """Run one step and print its figures as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -117,9 +181,14 @@ def main() -> None:
     yard.add_argument("out", type=Path)
     named = steps.add_parser("queries", help="time the named queries over the built dump")
     named.add_argument("project", type=Path)
+    watched = steps.add_parser("preview", help="time edits until serve --watch serves them")
+    watched.add_argument("project", type=Path)
+    watched.add_argument("--edits", type=int, default=5)
     options = parser.parse_args()
     if options.step == "yardstick":
         figures: dict[str, object] = dict(yardstick(options.project, options.out))
+    elif options.step == "preview":
+        figures = preview(options.project, options.edits)
     else:
         figures = queries(options.project)
     json.dump(figures, sys.stdout)
