@@ -108,14 +108,23 @@ def build_validated(
                 lambda: reuse.handover(units, reused, made),
             )
         try:
-            staging.add_all(produce(dataset, config, reuse, pages, in_child=child is not None))
+            # First the files the catalogue describes, then the catalogue: its check (pySHACL,
+            # in the child :meth:`Verdicts.prepare` forked) runs while the rest is made.
+            staging.add_all(
+                produce(
+                    dataset,
+                    config,
+                    reuse,
+                    pages,
+                    in_child=child is not None,
+                    catalogue=lambda: catalog.site_files(dataset, config, _Facts(staging)),
+                )
+            )
             if child is not None:
                 done, handed = child.join()
                 if done:
                     reuse.absorb(handed)  # type: ignore[arg-type]
                 child = None
-            staging.settle()  # no writer thread left: the catalogue's check may fork a child
-            staging.add_all(catalog.site_files(dataset, config, _Facts(staging)))
         except ValueError as exc:  # a path two files would share (Staging.add)
             raise BuildError(_shared_path_message(PurePosixPath(str(exc)), dataset)) from None
         finally:
@@ -172,32 +181,63 @@ def produce(
     pages: html.Pages | None = None,
     *,
     in_child: bool = False,
+    catalogue: Callable[[], Iterable[Artifact]] | None = None,
 ) -> Iterator[Artifact]:
     """Yield every file of the site but the catalogue's, one at a time, as they are made.
 
     With ``reuse``, each resource's files come from the previous build where their inputs are
     unchanged (:mod:`publish.incremental`); the bytes are the same either way. A build may make
     a part in a forked child (``in_child``: :func:`_elsewhere`'s files are left out here,
-    :func:`build_validated`); the order of files does not matter.
+    :func:`build_validated`); the order of files does not matter. The files the catalogue
+    describes come first; ``catalogue`` (if given) is called right after them and its files
+    yielded, so that the catalogue's check runs while the rest is made.
     """
+    vocabulary = rdf_vocabulary(dataset)
+    yield from catalogued(dataset, config, vocabulary)
+    if catalogue is not None:
+        yield from catalogue()
+    yield from _uncatalogued(dataset, config, reuse, pages, vocabulary, in_child=in_child)
+
+
+def catalogued(dataset: LoadedDataset, config: Config, vocabulary: Vocabulary) -> Iterator[Artifact]:
+    """Yield the files the catalogue describes (its size and checksums): the whole-dataset
+    documents and the stored releases."""
+    yield from whole_rdf_artifacts(dataset, vocabulary)
+    yield from releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
+
+
+def _uncatalogued(
+    dataset: LoadedDataset,
+    config: Config,
+    reuse: Reuse | None,
+    pages: html.Pages | None,
+    vocabulary: Vocabulary,
+    *,
+    in_child: bool,
+) -> Iterator[Artifact]:
+    """Yield the rest of :func:`produce`'s files."""
     pages = pages if pages is not None else html.Pages(dataset, config, reuse)
     languages = pages.languages
-    yield from _here(dataset, config, reuse, pages, languages[:1])
+    yield from _here(dataset, config, reuse, pages, vocabulary, languages[:1])
     if not in_child:
         yield from _elsewhere(dataset, config, reuse, pages, languages[1:])
 
 
 def _here(
-    dataset: LoadedDataset, config: Config, reuse: Reuse | None, pages: html.Pages, languages: Sequence[str]
+    dataset: LoadedDataset,
+    config: Config,
+    reuse: Reuse | None,
+    pages: html.Pages,
+    vocabulary: Vocabulary,
+    languages: Sequence[str],
 ) -> Iterator[Artifact]:
     """The part of the site a build makes in its own process: the pages in ``languages`` and more."""
-    yield from rdf_artifacts(dataset, reuse)
+    yield from resource_rdf_artifacts(dataset, vocabulary, reuse)
     yield from pages.site_files()
     for lang in languages:
         yield from pages.in_language(lang)
     yield from hosting.hosting_artifacts(config)
     yield from search.search_artifacts(dataset, config, pages.site)  # search indexes, A–Z pages, search.js
-    yield from releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
 
 
 def _elsewhere(
@@ -253,14 +293,33 @@ def _shared_path_message(shared: PurePosixPath, dataset: LoadedDataset) -> str:
 
 def rdf_artifacts(dataset: LoadedDataset, reuse: Reuse | None = None) -> Iterator[Artifact]:
     """Yield the RDF documents: whole dataset, ontology, shapes, and one per resource."""
+    vocabulary = rdf_vocabulary(dataset)
+    yield from whole_rdf_artifacts(dataset, vocabulary)
+    yield from resource_rdf_artifacts(dataset, vocabulary, reuse)
+
+
+def rdf_vocabulary(dataset: LoadedDataset) -> Vocabulary:
+    """Return the prefixes and the JSON-LD context every RDF document of the site is written with."""
     uris = dataset.uris
-    vocabulary = Vocabulary(uris.prefixes(), exports.make_context(dataset.triples(), uris.prefixes()))
+    return Vocabulary(uris.prefixes(), exports.make_context(dataset.triples(), uris.prefixes()))
+
+
+def whole_rdf_artifacts(dataset: LoadedDataset, vocabulary: Vocabulary) -> Iterator[Artifact]:
+    """Yield the JSON-LD context and the documents of the whole dataset, ontology and shapes."""
+    uris = dataset.uris
     yield Artifact(uris.context_path, formats.JSONLD.media_type, _json(dict(vocabulary.context)))
     yield from _rdf_forms(uris.document_stem(uris.dataset), dataset.triples("ontology", "data"), vocabulary)
     yield from _rdf_forms(uris.document_stem(uris.ontology), dataset.triples("ontology"), vocabulary)
     yield from _rdf_forms(uris.document_stem(uris.shapes), dataset.triples("shapes"), vocabulary)
     for version in _version_iris(dataset):
         yield from _rdf_forms(uris.document_stem(version), dataset.triples("ontology"), vocabulary)
+
+
+def resource_rdf_artifacts(
+    dataset: LoadedDataset, vocabulary: Vocabulary, reuse: Reuse | None = None
+) -> Iterator[Artifact]:
+    """Yield each resource's RDF documents (the previous build's where their inputs are the same)."""
+    uris = dataset.uris
     for iri, triples in sorted(describe_resources(dataset).items()):
         make = partial(_rdf_forms, uris.document_stem(iri), triples, vocabulary)
         yield from reuse.rdf_forms(iri, triples, vocabulary.context, make) if reuse else make()
