@@ -302,7 +302,7 @@ class QueryPool:
         self._base = base
         self._limits = limits or WorkerLimits()
         self._reserve_timeout = reserve_timeout
-        self._context = multiprocessing.get_context("spawn")
+        self._context = _worker_context()
         self._idle: list[_Worker] = []
         self._waiters: deque[asyncio.Future[_Worker]] = deque()
         self._size = size
@@ -425,6 +425,18 @@ class QueryPool:
             self._broken = str(word)
             return
         self._release(worker)
+
+
+def _worker_context() -> Any:
+    """The way workers start: from a fork server where there is one (a clean process, started
+    once, that has imported the worker's code: a new worker is a fork of it, a few milliseconds
+    instead of a new interpreter's half second), else as new interpreters. Either way a worker
+    shares nothing with the server's threads and state."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def limits_of(config: Config) -> WorkerLimits:
