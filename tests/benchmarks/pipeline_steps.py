@@ -19,7 +19,7 @@ count.
 
 ``preview``: what an editor waits for. Start ``klyngedata serve --watch`` on the project (on
 127.0.0.1, a free port) and wait until it serves a site; then ``--edits`` times: toggle a label
-in a data file (bench_pipeline.edit_one_line) and ask the server for ``/catalog.ttl`` every 25 ms (more often
+in a data file (bench_pipeline.edit_one_line) and ask the server for ``/catalog.ttl`` every 50 ms (more often
 would take the rebuild's CPU)
 until its bytes change (the catalogue holds every dump's checksum, so it changes with any edit,
 and only once the new site is swapped in). Print JSON with each edit's wall seconds from the
@@ -135,15 +135,15 @@ def preview(project: Path, edits: int) -> dict[str, object]:
         stderr=subprocess.PIPE,
     )
     try:
-        before = _served(port, deadline=time.monotonic() + 3600)
+        before = _served(server, port, deadline=time.monotonic() + 3600)
         time.sleep(1.0)  # the watcher starts after the first build; let it settle
         seconds = []
         for _ in range(edits):
             edit_one_line(project)
             saved = time.perf_counter()
             deadline = time.monotonic() + 3600
-            while (now := _served(port, deadline)) == before:
-                time.sleep(0.025)
+            while (now := _served(server, port, deadline)) == before:
+                time.sleep(0.05)
             seconds.append(time.perf_counter() - saved)
             before = now
             time.sleep(1.0)  # no edit while a rebuild may still be reported
@@ -154,9 +154,11 @@ def preview(project: Path, edits: int) -> dict[str, object]:
     return {"edits": seconds, "median_s": statistics.median(seconds), "rebuilt_s": rebuilt}
 
 
-def _served(port: int, deadline: float) -> bytes:
+def _served(server: subprocess.Popen[bytes], port: int, deadline: float) -> bytes:
     """Return the bytes of /catalog.ttl once the server answers 200 (until ``deadline``)."""
     while True:
+        if server.poll() is not None:
+            raise SystemExit(f"serve --watch ended with exit code {server.returncode}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             connection.request("GET", "/catalog.ttl")
