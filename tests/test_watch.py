@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 import urllib.error
@@ -19,7 +20,7 @@ from typing import Any
 
 import html5lib
 import pytest
-from conftest import ROOT, free_port, make_tiny, stop
+from conftest import ROOT, free_port, hashes, make_tiny, stop
 
 SUBJECT = "organisation:uddannelses-og-forskningsministeren a org:Post"
 IRI = "https://w3id.org/klyngedata/id/organisation/uddannelses-og-forskningsministeren"
@@ -170,6 +171,57 @@ def test_a_failing_watcher_is_reported_and_the_server_goes_on(
     watcher.start()
     watcher.close()
     assert len(said) == 1 and "Stopped watching" in said[0] and "inotify watch limit reached" in said[0]
+
+
+def test_with_the_server_running_a_catalogue_that_violates_dcat_ap_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the server's threads run, a rebuild forks no child for the catalogue's DCAT-AP check;
+    it checks in its own process, and the verdict still decides: a catalogue that violates
+    DCAT-AP publishes nothing and the report names what is missing."""
+    import pyoxigraph as ox
+    import watchfiles
+
+    from publish import catalog as catalog_module
+    from publish.config import load_config
+    from publish.watch import Watcher
+
+    project = make_tiny(tmp_path / "project")
+    data = project / "data" / "tiny.ttl"
+    said: list[str] = []
+    watcher = Watcher(load_config(project), lang="en", echo=said.append)
+    assert watcher.rebuild() is not None  # before the server starts: a build as any other
+
+    def no_events(*folders: object, stop_event: threading.Event, **options: object) -> Iterator[object]:
+        stop_event.wait()  # the test calls rebuild itself
+        return iter(())
+
+    monkeypatch.setattr(watchfiles, "watch", no_events)
+    idle = threading.Event()
+    server = threading.Thread(target=idle.wait, name="the server")  # as uvicorn's: nothing is forked
+    server.start()
+    try:
+        watcher.start()
+        data.write_text(data.read_text(encoding="utf-8").replace(LABEL, '"Ministeren"@da'), encoding="utf-8")
+        assert watcher.rebuild() is not None, said[-1]
+        assert '"Ministeren"@da' in (project / "site" / "dataset.ttl").read_text(encoding="utf-8")
+        site = hashes(project / "site")
+        real = catalog_module.template
+
+        def untitled(uris: Any) -> list[ox.Triple]:
+            dataset, title = ox.NamedNode(uris.dataset), "http://purl.org/dc/terms/title"
+            return [t for t in real(uris) if not (t.subject == dataset and t.predicate.value == title)]
+
+        monkeypatch.setattr(catalog_module, "template", untitled)
+        data.write_text(data.read_text(encoding="utf-8").replace('"Ministeren"@da', LABEL), encoding="utf-8")
+        assert watcher.rebuild() is None
+        assert "does not conform to DCAT-AP 3.0.1" in said[-1] and "dct:title is missing" in said[-1]
+        assert "Traceback" not in said[-1]
+        assert hashes(project / "site") == site
+    finally:
+        watcher.close()
+        idle.set()
+        server.join()
 
 
 def _through_banner(
