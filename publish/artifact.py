@@ -16,7 +16,7 @@ class Artifact:
 
     A file an incremental build takes unchanged from the previous site also says where it lies
     there (``kept``) and its SHA-256 (``sha256``, the digest its bytes were just checked
-    against), so that the writer can link that file instead of hashing and writing it again.
+    against), so that the staging folder links that file instead of hashing and writing it again.
     """
 
     path: PurePosixPath
