@@ -93,9 +93,10 @@ class Staging:
         fmt = formats.site_format(key)
         same = (digest, fmt.name if fmt is not None else "")
         first = self._first.get(same)
+        known = self._previous.get(key) == digest.hex()  # the previous site's bytes here: checked then
         if self._failed is not None:
             raise self._failed
-        if self._linked(artifact, key, digest, first, target):
+        if self._linked(artifact, key, known, first, target):
             self._first.setdefault(same, (target, None))
             return
         self._slots.acquire()
@@ -105,7 +106,6 @@ class Staging:
         if first is not None:
             self._pool.submit(self._link, first, target).add_done_callback(self._done)
             return
-        known = self._previous.get(key) == digest.hex()  # the previous site's bytes here: checked then
         future = self._pool.submit(self._write, key, body, target, known)
         self._first[same] = (target, future)
         future.add_done_callback(partial(self._written, same, target))
@@ -114,7 +114,7 @@ class Staging:
         self,
         artifact: Artifact,
         key: str,
-        digest: bytes,
+        known: bool,
         first: tuple[Path, Future[None] | None] | None,
         target: Path,
     ) -> bool:
@@ -125,7 +125,7 @@ class Staging:
         second read or hash. False if not (the writer threads then write or link the file)."""
         if first is not None:
             source = first[0] if first[1] is None else None
-        elif self._previous.get(key) == digest.hex():
+        elif known:
             old = self._site / key
             source = old if artifact.kept == old or _same_file(old, artifact.body) else None
         else:
