@@ -1,18 +1,20 @@
 """The ``klyngedata`` command line: parse options, call one step, map errors to exit codes.
 
-``klyngedata --help`` imports click and this module only (tests/test_startup.py): each command
+Help through click imports click and this module only (tests/test_startup.py): each command
 imports its step when it runs, paths become ``pathlib.Path`` in ``_as_path`` (pathlib brings
-urllib.parse and ipaddress), and help is laid out without shutil (``_Context``).
+urllib.parse and ipaddress), and help is laid out without shutil (``_Context``, ``terminal``).
+The console script starts in ``publish.entry``, which prints the stored help without importing
+this module or click, and comes here for everything else.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
+from . import terminal
 from .errors import KlyngedataError
 
 if TYPE_CHECKING:
@@ -40,23 +42,6 @@ _SITE = click.option(
 )
 
 
-def _terminal_columns() -> int:
-    """Return ``shutil.get_terminal_size().columns`` without importing shutil (bz2, lzma, zlib).
-
-    ``COLUMNS`` if it is a positive number, else the width of the terminal on stdout, else 80.
-    """
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
-
-
 class _Context(click.Context):
     """A click context whose help formatter is as wide as click's, measured without shutil."""
 
@@ -64,7 +49,7 @@ class _Context(click.Context):
         if self.terminal_width is not None or click.formatting.FORCED_WIDTH is not None:
             return super().make_formatter()  # a width given: click uses it as it is
         limit = 80 if self.max_content_width is None else self.max_content_width
-        width = max(min(_terminal_columns(), limit) - 2, 50)  # click's rule (HelpFormatter)
+        width = max(min(terminal.columns(), limit) - 2, 50)  # click's rule (HelpFormatter)
         return self.formatter_class(width=width, max_width=self.max_content_width)
 
 

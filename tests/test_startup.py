@@ -1,5 +1,9 @@
 """Start-up (issue 11): ``klyngedata --help`` and ``query`` import only what they use.
 
+The console script starts in ``publish.entry``: a request for help only prints the text click
+would print, stored, without importing click; the tests below hold every stored text to what
+click prints (run in a fresh process), and the rest of the file checks click's own path.
+
 Each command runs in a fresh interpreter through the entry point (``publish.cli:main``); the
 test reads the modules the command's own process imported (``sys.modules`` when it exits; a
 query's worker is another process). Structural, not timed: the start-up time itself is
@@ -11,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -18,6 +23,8 @@ from pathlib import Path
 import click
 import pytest
 from conftest import ROOT, copy_project
+
+from publish.cli import main
 
 # Run the CLI, then write the names of the imported modules to the file named by argv[1].
 # (It imports nothing of its own beyond sys: the list is taken before the file is written.)
@@ -127,7 +134,79 @@ def test_help_imports_nothing_click_does_not_besides_its_text(
     args: tuple[str, ...], bare: Callable[..., frozenset[str]]
 ) -> None:
     extra = bare(*args) - clicks_modules()
-    assert extra - HELP_TEXT == {"publish", "publish.cli", "publish.errors"}
+    assert extra - HELP_TEXT == {"publish", "publish.cli", "publish.errors", "publish.terminal"}
+
+
+# Run the console script's entry point as ``klyngedata`` (the name the installed script has),
+# then write the names of the imported modules to the file named by argv[1].
+ENTRY = """
+import sys
+out = sys.argv.pop(1)
+sys.argv[0] = "klyngedata"
+from publish.{module} import main
+try:
+    main()
+finally:
+    names = "\\n".join(sorted(sys.modules))
+    with open(out, "w", encoding="utf-8") as file:
+        file.write(names)
+"""
+EVERY_HELP = [("--help",), *((name, "--help") for name in sorted(main.commands))]
+
+
+def run_as_klyngedata(
+    module: str, args: tuple[str, ...], cwd: Path, columns: str | None
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``klyngedata ARGS`` through ``publish.MODULE``'s ``main``; return the run and its modules."""
+    names = cwd / "modules.txt"
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    env.update({"PYTHONPATH": str(ROOT)} | ({"COLUMNS": columns} if columns is not None else {}))
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY.format(module=module), str(names), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
+    )
+    return done, set(names.read_text(encoding="utf-8").splitlines())
+
+
+@pytest.mark.parametrize("args", EVERY_HELP)
+def test_help_is_what_click_prints_without_importing_click(args: tuple[str, ...], tmp_path: Path) -> None:
+    stored, modules = run_as_klyngedata("entry", args, tmp_path, columns=None)
+    clicks, _ = run_as_klyngedata("cli", args, tmp_path, columns=None)
+    assert (stored.returncode, stored.stdout, stored.stderr) == (0, clicks.stdout, "")
+    assert clicks.returncode == 0
+    assert stored.stdout.startswith("Usage: klyngedata ")
+    assert not {name for name in modules if name.split(".")[0] == "click" or name == "publish.cli"}
+
+
+@pytest.mark.parametrize("columns", ["40", "79", "80", "100", "wide"])
+@pytest.mark.parametrize(
+    "args", [("--help",), ("build", "--help"), ("build", "--help", "--project", "."), ("nosuch", "--help")]
+)
+def test_help_from_the_entry_point_is_clicks_at_any_width(
+    args: tuple[str, ...], columns: str, tmp_path: Path
+) -> None:
+    """Narrower terminals, other arguments and unknown commands give what click gives."""
+    ours, _ = run_as_klyngedata("entry", args, tmp_path, columns)
+    clicks, _ = run_as_klyngedata("cli", args, tmp_path, columns)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (clicks.returncode, clicks.stdout, clicks.stderr)
+    assert clicks.returncode == (2 if args[0] == "nosuch" else 0)
+
+
+def test_every_command_has_its_stored_help_and_nothing_else_is_stored() -> None:
+    """A command added or renamed needs its text written: ``python -m publish.entry``."""
+    stored = {path.stem for path in (ROOT / "publish" / "help").glob("*")}
+    assert stored == {"klyngedata", *main.commands}
+
+
+def test_the_installed_script_starts_in_the_entry_point() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["project"]["scripts"]["klyngedata"] == "publish.entry:main"
+    assert "help/*.txt" in config["tool"]["setuptools"]["package-data"]["publish"]
 
 
 @pytest.mark.parametrize("columns", [None, "", "0", "-3", "wide", "40", "79", "100", "300"])
@@ -152,7 +231,7 @@ def test_help_is_as_wide_as_clicks_own_layout(
 def test_help_imports_click_and_the_cli_only(args: tuple[str, ...], tmp_path: Path) -> None:
     names = imported(*args, cwd=tmp_path)
     ours = {name for name in names if name == "publish" or name.startswith("publish.")}
-    assert ours == {"publish", "publish.cli", "publish.errors"}
+    assert ours == {"publish", "publish.cli", "publish.errors", "publish.terminal"}
     assert "pyoxigraph" not in names
     assert not {name.split(".")[0] for name in names} & HEAVY
 
