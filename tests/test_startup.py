@@ -4,7 +4,7 @@ The console script starts in ``publish.entry``: a request for help only prints t
 would print, stored, without importing click; the tests below hold every stored text to what
 click prints (run in a fresh process), and the rest of the file checks click's own path.
 
-Each command runs in a fresh interpreter through the entry point (``publish.cli:main``); the
+Each command of those checks runs in a fresh interpreter through click (``publish.cli:main``); the
 test reads the modules the command's own process imported (``sys.modules`` when it exits; a
 query's worker is another process). Structural, not timed: the start-up time itself is
 measured by ``tests/benchmarks/bench_pipeline.py`` (``--help`` against ``python -c pass``).
