@@ -17,6 +17,9 @@ class Artifact:
     A file an incremental build takes unchanged from the previous site also says where it lies
     there (``kept``) and its SHA-256 (``sha256``, the digest its bytes were just checked
     against), so that the staging folder links that file instead of hashing and writing it again.
+    A stored release's file says ``checked``: its bytes are the ones ``klyngedata release``
+    checked with their format's parser when it froze them (their SHA-256, recorded then, was
+    just compared), so the staging folder does not parse them again.
     """
 
     path: PurePosixPath
@@ -24,3 +27,4 @@ class Artifact:
     body: bytes
     kept: Path | None = None
     sha256: bytes | None = None
+    checked: bool = False

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from . import facts, schemaorg, sitefiles, vocabdocs
 from .artifact import Artifact
+from .compiled import bytecode_cache
 from .config import Config
 from .dataset import LoadedDataset
 from .errors import BuildError
@@ -208,6 +209,7 @@ class Site:
             keep_trailing_newline=True,
             auto_reload=False,  # compiled once per build: no file check per page
         )
+        self.env.bytecode_cache = bytecode_cache(self.env._code_settings())
         self.env.filters["script_json"] = self._script_json
         self._jsonld: dict[tuple[str, str], dict[str, Any]] = {}
         self._last_script: tuple[object, Markup] = (None, Markup(""))

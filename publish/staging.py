@@ -106,7 +106,7 @@ class Staging:
         if first is not None:
             self._pool.submit(self._link, first, target).add_done_callback(self._done)
             return
-        future = self._pool.submit(self._write, key, body, target, known)
+        future = self._pool.submit(self._write, key, body, target, known or artifact.checked)
         self._first[same] = (target, future)
         future.add_done_callback(partial(self._written, same, target))
 
@@ -197,8 +197,8 @@ class Staging:
 
     # ------------------------------------------------------------ in the writer threads
 
-    def _write(self, key: str, body: bytes, target: Path, known: bool) -> None:
-        if not known:  # new bytes at this path: checked by their format's parser first
+    def _write(self, key: str, body: bytes, target: Path, checked: bool) -> None:
+        if not checked:  # new bytes at this path: checked by their format's parser first
             self.problems.extend(wellformed.ill_formed([(key, body)]))
         target.write_bytes(body)
 

@@ -7,6 +7,7 @@ projects with the CLI's own code path and look at the disk and at Python's alloc
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from conftest import hashes, make_tiny
+from conftest import copy_project, hashes, make_tiny
 
 import publish.build as build
 from publish.artifact import Artifact
@@ -258,3 +259,39 @@ def test_an_error_in_the_child_stops_the_build_and_keeps_the_old_site(
         build.build(load_config(project))
     assert hashes(project / "site") == before
     assert not [p for p in project.iterdir() if ".new-" in p.name]
+
+
+def test_a_stored_releases_files_are_compared_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`klyngedata release` parsed each file of a release when it froze it and recorded its
+    SHA-256; a build compares the SHA-256 (a tampered file stops it, tests/test_releases.py) and
+    the staging folder does not parse those bytes again. Every other new file is parsed."""
+    from publish import wellformed
+
+    project = copy_project(tmp_path / "project")
+    assert sorted((project / "data" / "releases").iterdir())  # the real project has releases
+    parsed: list[str] = []
+    real = wellformed.check_for
+
+    def noting(path: str) -> Any:
+        parsed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(wellformed, "check_for", noting)
+    config = load_config(project)
+    build.build(dataclasses.replace(config, build_processes=1))  # every file made in this process
+    site = project / "site"
+    stored = {p.relative_to(site).as_posix() for p in (site / "release").rglob("*") if p.is_file()}
+    assert len(stored) > 1000 and not stored & set(parsed)
+    made = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()} - stored
+    assert {"dataset.ttl", "dataset.jsonld", "catalog.ttl", "index.html"} <= set(parsed)
+    # A file with the bytes of a stored file of its format is linked to it: parsed at the freeze.
+    frozen = {(PurePosixPath(p).suffix, hashes_of(site / p)) for p in stored}
+    unparsed = {p for p in made - set(parsed) if p != ".klyngedata-site"}
+    assert unparsed  # the data did not change since the last release: its documents are linked
+    assert {p for p in unparsed if (PurePosixPath(p).suffix, hashes_of(site / p)) not in frozen} == set()
+
+
+def hashes_of(path: Path) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
