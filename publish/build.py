@@ -96,15 +96,19 @@ def build_validated(
     from . import dcatap  # imports rdflib; the catalogue check runs in a child meanwhile
 
     def fill(staging: Staging) -> None:
-        pages = html.Pages(dataset, config, reuse)
-        languages = pages.languages
+        def again() -> html.Pages:  # the pages, indexed again if they were freed (the child died)
+            return pages if pages is not None else html.Pages(dataset, config, reuse)
+
+        pages: html.Pages | None = html.Pages(dataset, config, reuse)
+        languages = again().languages
+
         child = None
         if config.build_processes > 1 and len(languages) > 1:
             # The other languages' pages (a third of a build's CPU), the pictures and the
             # history in a forked child meanwhile: about half of what is left after validation.
             units, reused, made = set(reuse.units), reuse.reused, reuse.made
             child = staging.fork(
-                lambda: _elsewhere(dataset, config, reuse, pages, languages[1:]),
+                lambda: _elsewhere(dataset, config, reuse, again(), languages[1:]),
                 lambda: reuse.handover(units, reused, made),
             )
         try:
@@ -115,12 +119,17 @@ def build_validated(
                     dataset,
                     config,
                     reuse,
-                    pages,
+                    again(),
                     in_child=child is not None,
                     catalogue=lambda: catalog.site_files(dataset, config, _Facts(staging)),
                 )
             )
             if child is not None:
+                # This process's files are made: free the indexed data before the child's
+                # record arrives (at a million triples the build's peak memory was here).
+                pages = None
+                reuse.forget_indexes()
+                dataset.forget_sorted()
                 done, handed = child.join()
                 if done:
                     reuse.absorb(handed)  # type: ignore[arg-type]

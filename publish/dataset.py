@@ -57,6 +57,10 @@ class LoadedDataset:
         names = parts or tuple(self.parts)
         return [quad for name in names for quad in self.parts[name]]
 
+    def forget_sorted(self) -> None:
+        """Drop the sorted triples kept for :meth:`triples` (they are sorted again if asked for)."""
+        self._sorted.clear()
+
     def triples(self, *parts: str) -> list[ox.Triple]:
         """Return the triples of the given parts, without graph names, sorted and distinct."""
         key = parts or tuple(self.parts)

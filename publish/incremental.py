@@ -391,6 +391,11 @@ class Reuse:
         """Return this build's manifest, with the SHA-256 of every file of its site (``files``, by path)."""
         return Manifest(code_fingerprint(), dict(self.units), dict(files))
 
+    def forget_indexes(self) -> None:
+        """Drop the digests of the graphs read so far (and with them the graphs): for memory,
+        once no more units are made here."""
+        self._indexes.clear()
+
     def _index(self, graph: Graph) -> _Index:
         if id(graph) not in self._indexes:
             self._indexes[id(graph)] = _Index(graph)

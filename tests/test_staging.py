@@ -295,3 +295,29 @@ def test_a_stored_releases_files_are_compared_not_parsed_again(
 
 def hashes_of(path: Path) -> bytes:
     return hashlib.sha256(path.read_bytes()).digest()
+
+
+def test_the_indexed_data_is_freed_before_the_childs_record_arrives(
+    tmp_path: Path, one_process: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a million triples the build's peak memory was the indexed graphs, the sorted triples
+    and the child's record of its files, all at once: the first two are freed when this
+    process has made its files, before the record is received. The site is the same."""
+    import gc
+
+    from publish.html import Site
+    from publish.staging import Forked
+
+    project = make_tiny(tmp_path / "tiny")
+    alive: list[int] = []
+    real = Forked.join
+
+    def counting(self: Forked) -> tuple[bool, object]:
+        gc.collect()
+        alive.append(sum(1 for o in gc.get_objects() if isinstance(o, Site)))
+        return real(self)
+
+    monkeypatch.setattr(Forked, "join", counting)
+    build.build(load_config(project))
+    assert alive == [0]
+    assert hashes(project / "site") == one_process
