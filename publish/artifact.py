@@ -17,9 +17,10 @@ class Artifact:
     A file an incremental build takes unchanged from the previous site also says where it lies
     there (``kept``) and its SHA-256 (``sha256``, the digest its bytes were just checked
     against), so that the staging folder links that file instead of hashing and writing it again.
-    A stored release's file says ``checked``: its bytes are the ones ``klyngedata release``
-    checked with their format's parser when it froze them (their SHA-256, recorded then, was
-    just compared), so the staging folder does not parse them again.
+    A producer that hashed the bytes anyway (the incremental build records every file's SHA-256)
+    gives that digest too. A stored release's file says ``checked``: its bytes are the ones
+    ``klyngedata release`` checked with their format's parser when it froze them (their SHA-256,
+    recorded then, was just compared), so the staging folder does not parse them again.
     """
 
     path: PurePosixPath

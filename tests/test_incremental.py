@@ -396,3 +396,35 @@ def test_the_change_history_is_reused_until_a_release_record_or_what_it_reads_ch
     page = (project / "site" / "changes" / "2022.04.en.html").read_text(encoding="utf-8")
     assert "MARLOG, the cluster, declared bankrupt" in page
     assert hashes(project / "site") == _cold(project, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("count", [0, 1, 4095, 4096, 4097, 10_000])
+def test_the_manifest_is_written_in_batches_as_one_json_document(count: int, tmp_path: Path) -> None:
+    """Batches of members (json.dumps in C) make the document json.dumps makes of it whole."""
+    units = {
+        f"page {i:05}": incremental.Unit(
+            f"k{i}", (f"r{i % 7}", f"r{i % 3}"), (incremental.File(f"p/{i}.html", "text/html", "a" * 64),)
+        )
+        for i in range(count)
+    }
+    files = {f"p/{i}.html": "b" * 64 for i in reversed(range(count))}
+    manifest = incremental.Manifest("code", units, files)
+    incremental.write_manifest(tmp_path / "m.json", manifest)
+    names = sorted({read for unit in units.values() for read in unit.reads})
+    whole = {
+        "format": incremental.FORMAT,
+        "code": "code",
+        "reads": names,
+        "units": {
+            name: [
+                u.key,
+                [names.index(r) for r in u.reads],
+                [[f.path, f.media_type, f.sha256] for f in u.files],
+            ]
+            for name, u in sorted(units.items())
+        },
+        "files": dict(sorted(files.items())),
+    }
+    text = (tmp_path / "m.json").read_text(encoding="utf-8")
+    assert text == json.dumps(whole, separators=(",", ":"))
+    assert incremental.read_manifest(tmp_path / "m.json") == manifest
