@@ -29,3 +29,7 @@ class Artifact:
     kept: Path | None = None
     sha256: bytes | None = None
     checked: bool = False
+
+    def with_sha256(self, digest: bytes) -> Artifact:
+        """Return this file with its SHA-256 given (``dataclasses.replace``, without its cost)."""
+        return Artifact(self.path, self.media_type, self.body, self.kept, digest, self.checked)

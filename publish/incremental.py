@@ -44,7 +44,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -438,7 +438,7 @@ class Reuse:
         """Record a unit just made; return its files, each with its SHA-256 (the staging folder
         uses it instead of hashing the bytes again)."""
         self.made += 1
-        hashed = [a if a.sha256 else replace(a, sha256=hashlib.sha256(a.body).digest()) for a in artifacts]
+        hashed = [a if a.sha256 else a.with_sha256(hashlib.sha256(a.body).digest()) for a in artifacts]
         files = tuple(File(str(a.path), a.media_type, (a.sha256 or b"").hex()) for a in hashed)
         self.units[name] = Unit(key, reads, files)
         return hashed

@@ -321,3 +321,18 @@ def test_the_indexed_data_is_freed_before_the_childs_record_arrives(
     build.build(load_config(project))
     assert alive == [0]
     assert hashes(project / "site") == one_process
+
+
+def test_an_artifact_with_its_digest_keeps_every_other_field(tmp_path: Path) -> None:
+    """`Artifact.with_sha256` is `dataclasses.replace` written out: a field added later must be
+    copied too."""
+    whole = Artifact(PurePosixPath("a/b.ttl"), "text/turtle", b"x", tmp_path / "b.ttl", b"old", True)
+    assert whole.with_sha256(b"new") == dataclasses.replace(whole, sha256=b"new")
+    assert {f.name for f in dataclasses.fields(Artifact)} == {
+        "path",
+        "media_type",
+        "body",
+        "kept",
+        "sha256",
+        "checked",
+    }
