@@ -105,7 +105,7 @@ def build_validated(
         child = None
         if config.build_processes > 1 and len(languages) > 1:
             # Each resource's RDF documents, the other languages' pages (a third of a build's
-            # CPU), the pictures and the history in a forked child meanwhile: about half of
+            # CPU) and the history in a forked child meanwhile: about half of
             # what is left after validation.
             units, reused, made = set(reuse.units), reuse.reused, reuse.made
             child = staging.fork(
@@ -240,12 +240,14 @@ def _here(
     dataset: LoadedDataset, config: Config, pages: html.Pages, languages: Sequence[str]
 ) -> Iterator[Artifact]:
     """The part of the site a build makes in its own process after the catalogue: the pages in
-    ``languages``, the files every page uses, the hosting rules and search."""
+    ``languages``, the files every page uses, the hosting rules, search and the pictures."""
     yield from pages.site_files()
     for lang in languages:
         yield from pages.in_language(lang)
     yield from hosting.hosting_artifacts(config)
     yield from search.search_artifacts(dataset, config, pages.site)  # search indexes, A–Z pages, search.js
+    # One indexed copy of the data for all: indexing a million triples costs seconds and gigabytes.
+    yield from pictures.picture_artifacts(dataset, config, pages.site)  # the overview and timeline pictures
 
 
 def _elsewhere(
@@ -257,13 +259,11 @@ def _elsewhere(
     languages: Sequence[str],
 ) -> Iterator[Artifact]:
     """The part a build may make in a forked child: each resource's RDF documents, the pages in
-    ``languages``, pictures, history. (At 100k triples the RDF documents are a fifth of the
-    build's CPU: with them here, the two processes end together.)"""
+    ``languages`` and the history. (At 100k triples the RDF documents are a fifth of the build's
+    CPU: with them here, the two processes end together.)"""
     yield from resource_rdf_artifacts(dataset, vocabulary, reuse)
     for lang in languages:
         yield from pages.in_language(lang)
-    # One indexed copy of the data for all: indexing a million triples costs seconds and gigabytes.
-    yield from pictures.picture_artifacts(dataset, config, pages.site)  # the overview and timeline pictures
     yield from changelog.history_artifacts(dataset, config, reuse, pages.site)  # changelog, feed, stream
 
 
