@@ -105,8 +105,8 @@ def build_validated(
         child = None
         if config.build_processes > 1 and len(languages) > 1:
             # Each resource's RDF documents, the other languages' pages (a third of a build's
-            # CPU) and the history in a forked child meanwhile: about half of
-            # what is left after validation.
+            # CPU) and the history in a forked child meanwhile: about half of what is left
+            # after validation.
             units, reused, made = set(reuse.units), reuse.reused, reuse.made
             child = staging.fork(
                 lambda: _elsewhere(dataset, config, reuse, again(), vocabulary, languages[1:]),

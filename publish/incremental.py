@@ -335,7 +335,7 @@ class Reuse:
         self.reused = 0
         self.made = 0
         self._indexes: dict[int, _Index] = {}
-        self._context_text: tuple[object, str] = (None, "")
+        self._context_digest: tuple[object, str] = (None, "")
 
     def rdf_forms(
         self,
@@ -345,9 +345,9 @@ class Reuse:
         make: Callable[[], list[Artifact]],
     ) -> list[Artifact]:
         """Return a resource's RDF documents: the previous build's where their inputs are the same."""
-        if self._context_text[0] is not context:  # the same context for every resource: hashed once
-            self._context_text = (context, _hash(json.dumps(context, sort_keys=True)))
-        key = _hash(self.context, iri, self._context_text[1], *map(str, triples))
+        if self._context_digest[0] is not context:  # the same context for every resource: hashed once
+            self._context_digest = (context, _hash(json.dumps(context, sort_keys=True)))
+        key = _hash(self.context, iri, self._context_digest[1], *map(str, triples))
         name = f"rdf {iri}"
         old = self.previous.units.get(name)
         if old is not None and old.key == key and (found := self._take(old)) is not None:
