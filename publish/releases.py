@@ -89,6 +89,23 @@ class Release:
         assert isinstance(found, dict)
         return dict(found)
 
+    def site_artifacts(self, uris: Uris) -> list[Artifact]:
+        """Return :meth:`stored_files` as the site's files at release/<version>/…, sorted; made
+        once while the archive keeps its size and mtime (``serve --watch`` rebuilds often)."""
+
+        def make() -> list[Artifact]:
+            found = []
+            for path, body in sorted(self.stored_files().items()):
+                # Frozen after the same parsers checked them; the SHA-256 was just compared.
+                digest = bytes.fromhex(self.files[str(path)])
+                site = uris.release_path(self.version, path)
+                found.append(Artifact(site, media_type_of(str(path)), body, sha256=digest, checked=True))
+            return found
+
+        made = self._once(f"{ARCHIVE_FILE} artifacts {uris.base}", make)
+        assert isinstance(made, list)
+        return list(made)
+
     def _once(self, name: str, make: Callable[[], object]) -> object:
         """Return ``make()``, kept while the file behind ``name`` keeps its size and mtime."""
         stamp = _stamp(self.folder / name.split(" ")[0])
@@ -239,11 +256,7 @@ def release_artifacts(config: Config) -> list[Artifact]:
     artifacts = []
     for release in load_releases(config):
         release.dataset_bytes()  # checked too, though only query and diff read it
-        for path, body in sorted(release.stored_files().items()):
-            site = config.uris.release_path(release.version, path)
-            # Frozen after the same parsers checked them; the SHA-256 was just compared.
-            digest = bytes.fromhex(release.files[str(path)])
-            artifacts.append(Artifact(site, media_type_of(str(path)), body, sha256=digest, checked=True))
+        artifacts += release.site_artifacts(config.uris)
     return artifacts
 
 
