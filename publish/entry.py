@@ -34,8 +34,12 @@ def main() -> None:
 
         command_line()
         return
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (``| head -0``): exit 1 quietly, as click does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the flush at exit
+        sys.exit(1)
 
 
 def stored_help(args: list[str]) -> str | None:
@@ -44,7 +48,7 @@ def stored_help(args: list[str]) -> str | None:
         return None  # another program name (``python -m``): click's usage line names it
     if args == ["--help"]:
         name = PROGRAM
-    elif len(args) == 2 and args[1] == "--help" and args[0].isidentifier():
+    elif len(args) == 2 and args[1] == "--help" and args[0].isidentifier() and args[0] != PROGRAM:
         name = args[0]
     else:
         return None

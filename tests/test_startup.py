@@ -174,7 +174,14 @@ def test_help_is_what_click_prints_without_importing_click(args: tuple[str, ...]
 
 @pytest.mark.parametrize("columns", ["40", "79", "80", "100", "wide"])
 @pytest.mark.parametrize(
-    "args", [("--help",), ("build", "--help"), ("build", "--help", "--project", "."), ("nosuch", "--help")]
+    "args",
+    [
+        ("--help",),
+        ("build", "--help"),
+        ("build", "--help", "--project", "."),
+        ("nosuch", "--help"),
+        ("klyngedata", "--help"),
+    ],
 )
 def test_help_from_the_entry_point_is_clicks_at_any_width(
     args: tuple[str, ...], columns: str, tmp_path: Path
@@ -183,7 +190,29 @@ def test_help_from_the_entry_point_is_clicks_at_any_width(
     ours, _ = run_as_klyngedata("entry", args, tmp_path, columns)
     clicks, _ = run_as_klyngedata("cli", args, tmp_path, columns)
     assert (ours.returncode, ours.stdout, ours.stderr) == (clicks.returncode, clicks.stdout, clicks.stderr)
-    assert clicks.returncode == (2 if args[0] == "nosuch" else 0)
+    assert clicks.returncode == (2 if args[0] in ("nosuch", "klyngedata") else 0)
+
+
+@pytest.mark.parametrize("module", ["entry", "cli"])
+def test_help_into_a_closed_pipe_exits_1_without_a_traceback(module: str, tmp_path: Path) -> None:
+    """As `klyngedata --help | head -0`: the reader is gone before the text is written."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("COLUMNS", None)
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", ENTRY.format(module=module), str(tmp_path / "m.txt"), "--help"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (1, "")
 
 
 def test_every_command_has_its_stored_help_and_nothing_else_is_stored() -> None:
