@@ -26,20 +26,23 @@ HELP = os.path.join(os.path.dirname(__file__), "help")
 FULL_WIDTH = 80
 
 
-def main() -> None:
-    """Print stored help when that is all that is asked; otherwise run the click command line."""
+def main() -> int:
+    """Print stored help when that is all that is asked; otherwise run the click command line.
+
+    Return the exit code (the console script exits with it; click exits by itself)."""
     text = stored_help(sys.argv[1:])
     if text is None:
         from .cli import main as command_line
 
         command_line()
-        return
+        return 0
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:  # the reader left (``| head -0``): exit 1 quietly, as click does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the flush at exit
-        sys.exit(1)
+        return 1
+    return 0
 
 
 def stored_help(args: list[str]) -> str | None:

@@ -35,7 +35,7 @@ out = sys.argv.pop(1)
 sys.argv[0] = "klyngedata"
 from publish.{module} import main
 try:
-    main()
+    sys.exit(main())  # as the console script does
 finally:
     names = "\\n".join(sorted(sys.modules))
     with open(out, "w", encoding="utf-8") as file:
