@@ -111,11 +111,6 @@ def code_fingerprint(root: Path = PACKAGE) -> str:
     return digest.hexdigest()
 
 
-def sha256(body: bytes) -> str:
-    """Return the hex SHA-256 of a file's bytes."""
-    return hashlib.sha256(body).hexdigest()
-
-
 def _hash(*parts: str) -> str:
     digest = hashlib.sha256()
     for part in parts:
@@ -438,10 +433,10 @@ class Reuse:
         """Record a unit just made; return its files, each with its SHA-256 (the staging folder
         uses it instead of hashing the bytes again)."""
         self.made += 1
-        hashed = [a if a.sha256 else a.with_sha256(hashlib.sha256(a.body).digest()) for a in artifacts]
-        files = tuple(File(str(a.path), a.media_type, (a.sha256 or b"").hex()) for a in hashed)
-        self.units[name] = Unit(key, reads, files)
-        return hashed
+        digests = [a.sha256 or hashlib.sha256(a.body).digest() for a in artifacts]
+        pairs = list(zip(artifacts, digests, strict=True))
+        self.units[name] = Unit(key, reads, tuple(File(str(a.path), a.media_type, d.hex()) for a, d in pairs))
+        return [a if a.sha256 else a.with_sha256(d) for a, d in pairs]
 
 
 def context_key(*parts: str) -> str:
