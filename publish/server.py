@@ -135,6 +135,7 @@ class AnswerCache:
         self.budget = budget
         self.cached_bytes = 0
         self._answers: OrderedDict[Job, Answer] = OrderedDict()
+        self.generation = 0  # counts the clears: an answer asked for before one is not kept
 
     def get(self, job: Job) -> Answer | None:
         """Return the cached answer to an identical request, if any."""
@@ -147,12 +148,16 @@ class AnswerCache:
         """Forget every answer (a new site was swapped in: ``serve --watch``)."""
         self._answers.clear()
         self.cached_bytes = 0
+        self.generation += 1
 
-    def put(self, job: Job, answer: Answer) -> None:
-        """Remember an answer, dropping the least recently used beyond the bounds."""
+    def put(self, job: Job, answer: Answer, *, generation: int | None = None) -> None:
+        """Remember an answer, dropping the least recently used beyond the bounds; not one
+        asked for before the last :meth:`clear` (``generation``: :attr:`generation` then):
+        it may come from the site served before."""
         cost = self._cost(job, answer)
         if (
-            self._entries <= 0
+            (generation is not None and generation != self.generation)
+            or self._entries <= 0
             or len(answer.body) > self.largest
             or cost > self.budget // 8
             or job in self._answers
@@ -204,7 +209,7 @@ class CachedAnswers:
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
         job, timeout, choice = scope[_JOB]
-        response = await _answer(job, timeout, choice, self.pools[0], self.cache, self.config)
+        response = await _answer(job, timeout, choice, self.pools, self.cache, self.config)
         await response(scope, receive, send)
 
     def _request(self, scope: Scope) -> tuple[Job, float, Choice, str] | None:
@@ -257,14 +262,20 @@ def create_app(
     pools = [new_pool()]  # the one in service; replaced when a new site is swapped in
     cache = AnswerCache(config.query_cache, budget=config.query_cache_bytes)
 
+    starting: set[asyncio.Task[None]] = set()
+
     async def renew() -> None:
-        """Serve the site now at ``site``: workers on its dump, no file or answer of the old one."""
+        """Serve the site now at ``site``: its files at once, no file or answer of the old one; its
+        queries from new workers on its dump (a query waits for them to load it, outside its time
+        limit), while the old workers answer the queries asked before, then stop."""
         fresh = new_pool()
-        await fresh.start()
         old, pools[0] = pools[0], fresh
         files.clear()
         cache.clear()
-        await old.close()
+        task = asyncio.get_running_loop().create_task(fresh.start())
+        starting.add(task)
+        task.add_done_callback(starting.discard)
+        old.retire()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -279,7 +290,7 @@ def create_app(
             await pools[0].close()
 
     async def sparql(request: Request) -> Response:
-        return await _sparql(request, pools[0], cache, config, files)
+        return await _sparql(request, pools, cache, config, files)
 
     async def page(request: Request) -> Response:
         return _page(request, files, config)
@@ -435,7 +446,7 @@ def _text(status: int, message: str, *, vary: str = "") -> Response:
 
 
 async def _sparql(
-    request: Request, pool: QueryPool, cache: AnswerCache, config: Config, files: Site
+    request: Request, pools: list[QueryPool], cache: AnswerCache, config: Config, files: Site
 ) -> Response:
     if request.method == "OPTIONS":
         return Response(
@@ -462,19 +473,20 @@ async def _sparql(
         job, timeout, choice = _job(params, request.headers.get("accept"), config)
     except QueryError as exc:
         return _text(400, exc.message, vary=_SPARQL_VARY)
-    return await _answer(job, timeout, choice, pool, cache, config)
+    return await _answer(job, timeout, choice, pools, cache, config)
 
 
 async def _answer(
-    job: Job, timeout: float, choice: Choice, pool: QueryPool, cache: AnswerCache, config: Config
+    job: Job, timeout: float, choice: Choice, pools: list[QueryPool], cache: AnswerCache, config: Config
 ) -> Response:
-    """Answer a job from the cache or the pool; a refusal as text with its status."""
+    """Answer a job from the cache or the pool in service (``pools[0]``); a refusal: text and status."""
     answer = cache.get(job)
     try:
         if answer is None:
             check_size(job.text, max_length=config.max_query_length, max_depth=config.max_query_depth)
-            answer = await pool.run(job, timeout=timeout)
-            cache.put(job, answer)
+            generation = cache.generation
+            answer = await pools[0].run(job, timeout=timeout)
+            cache.put(job, answer, generation=generation)
     except QueryTimeoutError as exc:
         return _text(503, exc.message, vary=_SPARQL_VARY)
     except NotAcceptableError as exc:

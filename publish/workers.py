@@ -286,7 +286,9 @@ class QueryPool:
     """Worker processes that each hold the site's dataset and answer one query at a time.
 
     A worker counts as idle only once it has said it is ready (dump loaded, sandbox on), so a
-    replacement's start-up never eats into a query's time limit.
+    replacement's start-up never eats into a query's time limit; nor does a new pool's: a query
+    asked while no worker has started yet waits for the first (up to the start-up limit) before
+    its time limit counts.
     """
 
     def __init__(
@@ -310,6 +312,7 @@ class QueryPool:
         self._starting: set[asyncio.Task[None]] = set()
         self._broken = ""
         self._closed = False
+        self._up = asyncio.Event()  # set once a worker is ready, the pool is broken or it closed
 
     async def start(self) -> None:
         """Start the workers and the reserve, and wait until each has loaded the dump."""
@@ -321,6 +324,7 @@ class QueryPool:
     async def close(self) -> None:
         """Stop every worker."""
         self._closed = True
+        self._up.set()
         for task in list(self._starting):
             task.cancel()
         for worker in self._workers:
@@ -328,8 +332,25 @@ class QueryPool:
         self._workers.clear()
         self._idle.clear()
 
+    def retire(self) -> None:
+        """Stop taking part (a new pool serves a new site): stop the idle and starting workers now;
+        a busy one answers its query, and the queries already waiting, then stops."""
+        self._closed = True
+        self._up.set()
+        for task in list(self._starting):
+            task.cancel()
+        for worker in self._idle:
+            worker.stop()
+            self._workers.remove(worker)
+        self._idle.clear()
+
     async def run(self, job: Job, *, timeout: float) -> Answer:
         """Answer a job within ``timeout`` seconds, or stop it and raise QueryTimeoutError."""
+        if not self._up.is_set():  # a new pool: its start-up is not the query's time
+            try:
+                await asyncio.wait_for(self._up.wait(), _START_TIMEOUT)
+            except TimeoutError:
+                raise QueryTimeoutError(f"no query worker started within {_START_TIMEOUT:g} s") from None
         if self._broken:
             raise QueryError(self._broken)
         loop = asyncio.get_running_loop()
@@ -398,6 +419,11 @@ class QueryPool:
             if not waiting.done():
                 waiting.set_result(worker)
                 return
+        if self._closed:  # retired: nothing more to answer
+            worker.stop()
+            if worker in self._workers:
+                self._workers.remove(worker)
+            return
         self._idle.append(worker)
 
     async def _replace(self, worker: _Worker) -> None:
@@ -423,8 +449,10 @@ class QueryPool:
             word = worker.failure(self._limits)
         if word != _READY:
             self._broken = str(word)
+            self._up.set()
             return
         self._release(worker)
+        self._up.set()
 
 
 def _worker_context() -> Any:

@@ -282,3 +282,41 @@ def test_a_query_in_flight_when_the_pool_closes_ends_at_once(built_site: Path) -
     message, seconds = asyncio.run(run())
     assert message == "the query stopped its worker unexpectedly and was not answered; try again"
     assert seconds < 10
+
+
+def test_a_query_asked_while_a_new_pool_starts_waits_for_it_outside_its_time_limit(built_site: Path) -> None:
+    # serve --watch serves a new site's files at once and starts its workers meanwhile: a query
+    # asked before any has loaded the dump waits for one; the start-up is not its time.
+    async def run() -> bytes:
+        pool = QueryPool(built_site, BASE, size=1, reserve_timeout=0)
+        starting = asyncio.create_task(pool.start())
+        try:
+            answer = await pool.run(Job("ASK { ?s ?p ?o }", "json", "turtle", 10), timeout=0.05)
+            await starting
+            return answer.body
+        finally:
+            await pool.close()
+
+    assert json.loads(asyncio.run(run())) == {"head": {}, "boolean": True}
+
+
+def test_a_retired_pool_answers_what_it_was_asked_then_stops(built_site: Path) -> None:
+    # When serve --watch swaps a new site in, the old pool retires: its idle workers stop at once,
+    # a query already running gets its answer, and its worker stops after it.
+    async def run() -> tuple[bytes, int, bool, bool]:
+        pool = QueryPool(built_site, BASE, size=2, reserve_timeout=0)
+        await pool.start()
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+        running = asyncio.create_task(pool.run(Job(slow, "json", "turtle", 10), timeout=60))
+        await asyncio.sleep(0.05)
+        busy = [w for w in pool._workers if w not in pool._idle]
+        idle = list(pool._idle)
+        pool.retire()
+        left = len(pool._workers)
+        answer = await running
+        return answer.body, left, busy[0].process.is_alive(), any(w.process.is_alive() for w in idle)
+
+    body, left, busy_alive, idle_alive = asyncio.run(run())
+    assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) > 1000
+    assert left == 1 and not idle_alive  # the idle one stopped at once; the busy one answered
+    assert not busy_alive  # and stopped after its answer

@@ -480,3 +480,19 @@ def test_query_page_queries_run_verbatim_in_a_plain_oxigraph(
             assert rows, f"{name}: no rows"
             # Derived integer types are held as xsd:integer by both engines; compare all the same.
             assert rows == sorted_rows(theirs[2]), name
+
+
+def test_an_answer_asked_for_before_the_cache_was_cleared_is_not_kept() -> None:
+    # serve --watch clears the answers when a new site is swapped in; an answer the old site's
+    # workers give after that must not be kept for the new site.
+    from publish.server import AnswerCache
+    from publish.workers import Answer, Job
+
+    cache = AnswerCache(10)
+    job, answer = Job("ASK {}", "json", "turtle", 10), Answer(b"{}", "application/json", False, "ASK")
+    asked = cache.generation
+    cache.clear()
+    cache.put(job, answer, generation=asked)
+    assert cache.get(job) is None
+    cache.put(job, answer, generation=cache.generation)
+    assert cache.get(job) == answer

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -268,3 +269,61 @@ def test_the_banner_goes_after_body_and_the_page_is_not_cached() -> None:
 def test_a_head_request_keeps_its_headers() -> None:
     head, body, _ = _through_banner("HEAD", [])
     assert body == b"" and head[b"content-length"] != b"0"
+
+
+class _KillAfterSending:
+    """The builder's pipe, killing the builder process as soon as a rebuild is asked for."""
+
+    def __init__(self, connection: Any, pid: int) -> None:
+        self.connection, self.pid = connection, pid
+
+    def send_bytes(self, body: bytes) -> None:
+        self.connection.send_bytes(body)
+        os.kill(self.pid, signal.SIGKILL)
+
+    def recv(self) -> object:
+        return self.connection.recv()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def test_rebuilds_run_in_a_builder_process_whose_death_leaves_the_site_served(tmp_path: Path) -> None:
+    """serve --watch rebuilds in a process of its own (forked warm before the server's threads
+    start, so it may fork its helpers as a build does); Ctrl-C is the server's to handle; a
+    builder killed mid-rebuild publishes nothing, is reported with its signal, and the next
+    change starts a new one."""
+    from publish.config import load_config
+    from publish.watch import Watcher
+
+    project = make_tiny(tmp_path / "project")
+    data, site = project / "data" / "tiny.ttl", project / "site"
+    said: list[str] = []
+    watcher = Watcher(load_config(project), lang="en", echo=said.append)
+    assert watcher.rebuild() is not None  # the first build, in this process
+    watcher.builder.start()
+    try:
+        builder = watcher.builder._process
+        assert builder is not None and builder.pid != os.getpid()
+        os.kill(builder.pid, signal.SIGINT)  # as Ctrl-C in the terminal: the server stops it
+        _edit(data, LABEL, '"Ministeren"@da')
+        assert watcher.rebuild_elsewhere(), said[-1]
+        assert watcher.builder._process is builder and builder.is_alive()
+        assert '"Ministeren"@da' in (site / "dataset.ttl").read_text(encoding="utf-8")
+        assert said[-1].endswith("serving the new site.") and "Wrote" in said[-1]
+
+        before = hashes(site)
+        watcher.builder._connection = _KillAfterSending(watcher.builder._connection, builder.pid)
+        _edit(data, '"Ministeren"@da', LABEL)
+        assert not watcher.rebuild_elsewhere()
+        assert "The rebuild stopped before it ended: it was stopped by SIGKILL" in said[-1]
+        assert "still serving the previous site" in said[-1] and "Traceback" not in said[-1]
+        assert watcher.live.problem is not None and "SIGKILL" in watcher.live.problem("da")
+        assert hashes(site) == before
+
+        assert watcher.rebuild_elsewhere(), said[-1]  # the next change: a new builder
+        assert watcher.builder._process is not builder and watcher.live.problem is None
+        assert LABEL in (site / "dataset.ttl").read_text(encoding="utf-8")
+    finally:
+        watcher.close()
+    assert not builder.is_alive() and watcher.builder._process is None
