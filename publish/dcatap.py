@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ from .errors import BuildError, LoadError, UsageError, ValidationFailed
 from .euvocab import eu_concepts
 from .i18n import Messages, load_messages
 from .shacl import read_results, run_shacl, to_rdflib
+from .valueblind import ValueBlind
 
 FULL_SET = ("shapes.ttl", "range.ttl", "shapes_recommended.ttl", "deprecateduris.ttl")
 VOCABULARY_SET = ("mdr-vocabularies.shape.ttl",)
@@ -164,12 +166,58 @@ def require_conformance(triples: Iterable[ox.Triple], *, where: str) -> None:
     """Raise ValidationFailed, listing the violations, unless the catalogue conforms.
 
     Inside :func:`deferred`, the check runs in a child process and this returns at once; the
-    verdict is given (and raised) by the block's :meth:`Verdicts.wait`.
+    verdict is given (and raised) by the block's :meth:`Verdicts.wait`. Where verdicts are kept
+    (:func:`keep_verdicts`), a catalogue that only the values of its sizes, checksums and times
+    tell apart from one checked before gets that check's report at once.
     """
-    pending = _OPEN[-1] if _OPEN else None
-    if pending is not None and pending.start(list(triples), where):
+    triples = list(triples)
+    key = _KEPT.key(triples)
+    kept = _KEPT.get(key)
+    if kept is not None:
+        _verdict(kept, where)
         return
-    _verdict(check_catalog(triples), where)
+    pending = _OPEN[-1] if _OPEN else None
+    if pending is not None and pending.start(triples, where, key):
+        return
+    report = check_catalog(triples)
+    _KEPT.keep(key, report)
+    _verdict(report, where)
+
+
+class _Kept:
+    """The reports of the last catalogues checked, by :class:`~publish.valueblind.ValueBlind` key;
+    off (no key, nothing kept) until :func:`keep_verdicts` turns it on in a process."""
+
+    limit = 8
+
+    def __init__(self) -> None:
+        self.sameness: ValueBlind | None = None
+        self.reports: OrderedDict[str, CatalogReport] = OrderedDict()
+
+    def key(self, triples: list[ox.Triple]) -> str:
+        return self.sameness.key(triples) if self.sameness is not None else ""
+
+    def get(self, key: str) -> CatalogReport | None:
+        return self.reports.get(key) if key else None
+
+    def keep(self, key: str, report: CatalogReport) -> None:
+        """Keep a report whose findings name no literal (those would name the old values)."""
+        if not key or any(f.value is not None and f.value.startswith('"') for f in report.findings):
+            return
+        self.reports[key] = report
+        while len(self.reports) > self.limit:
+            self.reports.popitem(last=False)
+
+
+_KEPT = _Kept()
+
+
+def keep_verdicts() -> None:
+    """In a process that builds many times (``serve --watch``'s builder): load the check once (the
+    children it forks for the checks inherit it) and keep the verdicts (:func:`require_conformance`)."""
+    load_check()
+    if _KEPT.sameness is None:
+        _KEPT.sameness = ValueBlind(shapes_graph(FULL_SET), vocabulary_shapes())
 
 
 def _verdict(report: CatalogReport, where: str) -> None:
@@ -190,7 +238,7 @@ class Verdicts:
     """
 
     def __init__(self) -> None:
-        self._children: list[tuple[Any, Any, str, list[ox.Triple]]] = []
+        self._children: list[tuple[Any, Any, str, list[ox.Triple], str]] = []
         self._ready: tuple[Any, Any] | None = None  # a child that has the check loaded (prepare)
 
     def prepare(self) -> None:
@@ -201,44 +249,49 @@ class Verdicts:
             return
         self._ready = children.fork(_prepared_child)
 
-    def start(self, triples: list[ox.Triple], where: str) -> bool:
-        """Start checking ``triples`` in a child; False where that cannot be done."""
+    def start(self, triples: list[ox.Triple], where: str, key: str = "") -> bool:
+        """Start checking ``triples`` in a child (its report kept under ``key``, if any, when it
+        comes); False where that cannot be done."""
         if self._ready is not None:
             (child, connection), self._ready = self._ready, None
             try:  # N-Triples text: the child parses it with the same reader
                 connection.send_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
             except OSError:  # the child is gone: check here when waited for
                 pass
-            self._children.append((child, connection, where, triples))
+            self._children.append((child, connection, where, triples, key))
             return True
         if not children.can_fork():
             return False
         child, reading = children.fork(_forked_check, triples)
-        self._children.append((child, reading, where, triples))
+        self._children.append((child, reading, where, triples, key))
         return True
 
     def wait(self) -> None:
         """Wait for every check; raise ValidationFailed (or the check's error) for the first that fails."""
         while self._children:
-            child, reading, where, triples = self._children.pop(0)
+            child, reading, where, triples, key = self._children.pop(0)
             answer = children.receive(child, reading)  # None: the child died, check here instead
             if isinstance(answer, Exception):
                 raise answer
-            _verdict(answer if isinstance(answer, CatalogReport) else check_catalog(triples), where)
+            report = answer if isinstance(answer, CatalogReport) else check_catalog(triples)
+            _KEPT.keep(key, report)
+            _verdict(report, where)
 
     def abandon(self) -> None:
         """Stop the checks not waited for (the build failed otherwise), and an unused prepared child."""
         if self._ready is not None:
             child, connection = self._ready
             self._ready = None
-            self._children.append((child, connection, "", []))
-        for child, reading, _, _ in self._children:
+            self._children.append((child, connection, "", [], ""))
+        for child, reading, *_ in self._children:
             children.stop(child, reading)
         self._children.clear()
 
 
-def _load_check() -> None:
-    """Load what :func:`check_catalog` needs, so that the check itself is all that is left."""
+def load_check() -> None:
+    """Load what :func:`check_catalog` needs, so that the check itself is all that is left: in a
+    process that builds many times (``serve --watch``'s builder) once, and the children it forks
+    for the checks inherit it."""
     import pyshacl  # noqa: F401  (its import is most of the cost)
 
     for name in (*FULL_SET, *VOCABULARY_SET):
@@ -253,7 +306,7 @@ def _prepared_child(connection: Any, parent: int, parents_end: Any) -> None:
         return
     try:
         try:
-            _load_check()
+            load_check()
         except Exception:  # noqa: BLE001 - loaded again by the check, which reports the error
             pass
         body = connection.recv_bytes()

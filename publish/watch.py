@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import children
+from . import children, dcatap
 from .build import BuildResult, build_validated
 from .config import Config
 from .dataset import load
@@ -151,6 +151,10 @@ def _build_on_request(config: Config, lang: str, connection: Any, parent: int, *
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops this
     if not children.bind_to_parent(parent, *parents_ends):
         return
+    try:  # before the first change: each rebuild's check would load it again (a second's CPU)
+        dcatap.keep_verdicts()
+    except Exception:  # noqa: BLE001 - the check loads it again, and reports what fails
+        pass
     while True:
         try:
             connection.recv_bytes()

@@ -337,13 +337,13 @@ def test_a_prepared_check_gives_the_same_verdict_from_the_child_it_loaded_in(
 
     from publish import dcatap
 
-    real_load = dcatap._load_check
+    real_load = dcatap.load_check
 
     def noted() -> None:
         (tmp_path / "loaded-in").write_text(str(os.getpid()), encoding="utf-8")
         real_load()
 
-    monkeypatch.setattr(dcatap, "_load_check", noted)
+    monkeypatch.setattr(dcatap, "load_check", noted)
     catalogue = _untitled_catalogue()
     with pytest.raises(ValidationFailed) as here:
         dcatap.require_conformance(catalogue, where="a test catalogue")
