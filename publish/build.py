@@ -44,6 +44,7 @@ from .errors import BuildError, ValidationFailed
 from .formats import Vocabulary
 from .i18n import Messages
 from .incremental import Manifest, Reuse
+from .shares import Shares
 from .staging import Staging, Written
 from .sweep import MARKER
 from .validate import Report, format_text, validate_project
@@ -100,17 +101,18 @@ def build_validated(
             return pages if pages is not None else html.Pages(dataset, config, reuse)
 
         pages: html.Pages | None = html.Pages(dataset, config, reuse)
-        languages = again().languages
         vocabulary = rdf_vocabulary(dataset)  # made once, before any fork: both processes use it
+        stored = releases.release_artifacts(config)  # read before the fork: either process may write them
+        shares = Shares(shared_parts(dataset, config, reuse, again, again().resources(), stored))
         child = None
-        if config.build_processes > 1 and len(languages) > 1:
-            # Each resource's RDF documents, the other languages' pages (a third of a build's
-            # CPU) and the history in a forked child meanwhile: about half of what is left
-            # after validation.
+        if config.build_processes > 1:
+            # Each resource's RDF documents in a forked child, then both processes take the
+            # shared parts (pages, search, pictures, history) in turn (publish.shares).
             units, reused, made = set(reuse.units), reuse.reused, reuse.made
             child = staging.fork(
-                lambda: _elsewhere(dataset, config, reuse, again(), vocabulary, languages[1:]),
+                lambda: _elsewhere(dataset, reuse, vocabulary, shares),
                 lambda: reuse.handover(units, reused, made),
+                redo=lambda: _redo(dataset, reuse, vocabulary, shares),
             )
         try:
             # First the files the catalogue describes, then the catalogue: its check (pySHACL,
@@ -122,8 +124,10 @@ def build_validated(
                     reuse,
                     again(),
                     in_child=child is not None,
-                    catalogue=lambda: catalog.site_files(dataset, config, _Facts(staging)),
+                    catalogue=lambda: catalog.site_files(dataset, config, _Facts(staging, stored)),
                     vocabulary=vocabulary,
+                    shares=shares,
+                    stored=stored,
                 )
             )
             if child is not None:
@@ -139,6 +143,7 @@ def build_validated(
         except ValueError as exc:  # a path two files would share (Staging.add)
             raise BuildError(_shared_path_message(PurePosixPath(str(exc)), dataset)) from None
         finally:
+            shares.close()
             if child is not None:
                 child.abandon()
 
@@ -159,24 +164,35 @@ def build_validated(
 
 
 class _Facts(Mapping[PurePosixPath, FileFacts]):
-    """The size and checksums of the files handed to ``staging``, read back only when asked for."""
+    """The size and checksums of the files handed to ``staging``, read back only when asked for,
+    and of the ``stored`` releases' files (from their bytes: either process may write them)."""
 
-    def __init__(self, staging: Staging) -> None:
+    def __init__(self, staging: Staging, stored: Sequence[Artifact] = ()) -> None:
         self._staging = staging
+        self._stored = {a.path: a for a in stored}
+        self._known: dict[PurePosixPath, FileFacts] = {}  # read and hashed once: asked twice a build
 
     def __getitem__(self, path: PurePosixPath) -> FileFacts:
-        if str(path) not in self._staging.files:
-            raise KeyError(path)
-        return FileFacts.of(self._staging.bytes_of(path))
+        found = self._known.get(path)
+        if found is None:
+            if str(path) in self._staging.files:
+                found = FileFacts.of(self._staging.bytes_of(path))
+            elif path in self._stored:
+                found = FileFacts.of(self._stored[path].body)
+            else:
+                raise KeyError(path)
+            self._known[path] = found
+        return found
 
     def __contains__(self, path: object) -> bool:
-        return str(path) in self._staging.files
+        return str(path) in self._staging.files or path in self._stored
 
     def __iter__(self) -> Iterator[PurePosixPath]:
-        return (PurePosixPath(path) for path in self._staging.files)
+        yield from (PurePosixPath(path) for path in self._staging.files)
+        yield from (path for path in self._stored if str(path) not in self._staging.files)
 
     def __len__(self) -> int:
-        return len(self._staging.files)
+        return sum(1 for _ in self)
 
 
 def _context(dataset: LoadedDataset, config: Config) -> str:
@@ -194,77 +210,98 @@ def produce(
     in_child: bool = False,
     catalogue: Callable[[], Iterable[Artifact]] | None = None,
     vocabulary: Vocabulary | None = None,
+    shares: Shares[Artifact] | None = None,
+    stored: Sequence[Artifact] | None = None,
 ) -> Iterator[Artifact]:
     """Yield every file of the site but the catalogue's, one at a time, as they are made.
 
     With ``reuse``, each resource's files come from the previous build where their inputs are
     unchanged (:mod:`publish.incremental`); the bytes are the same either way. A build may make
-    a part in a forked child (``in_child``: :func:`_elsewhere`'s files are left out here,
-    :func:`build_validated`); the order of files does not matter. The files the catalogue
-    describes come first; ``catalogue`` (if given) is called right after them and its files
-    yielded, so that the catalogue's check runs while the rest is made. ``vocabulary``: the RDF
-    documents' prefixes and context, if already made (:func:`rdf_vocabulary`).
+    a part in a forked child (``in_child``: :func:`_elsewhere`'s fixed part is left out here, and
+    the ``shares`` this process takes are the ones the child has not taken, :mod:`publish.shares`);
+    the order of files does not matter. The files the catalogue describes come first;
+    ``catalogue`` (if given) is called right after them and its files yielded, so that the
+    catalogue's check runs while the rest is made (the stored releases' files, which it describes
+    too, are among the shares: ``stored``, if already read). ``vocabulary``: the RDF documents'
+    prefixes and context, if already made (:func:`rdf_vocabulary`).
     """
     vocabulary = vocabulary if vocabulary is not None else rdf_vocabulary(dataset)
-    yield from catalogued(dataset, config, vocabulary)
+    yield from whole_rdf_artifacts(dataset, vocabulary)
     if catalogue is not None:
         yield from catalogue()
-    yield from _uncatalogued(dataset, config, reuse, pages, vocabulary, in_child=in_child)
-
-
-def catalogued(dataset: LoadedDataset, config: Config, vocabulary: Vocabulary) -> Iterator[Artifact]:
-    """Yield the files the catalogue describes (its size and checksums): the whole-dataset
-    documents and the stored releases."""
-    yield from whole_rdf_artifacts(dataset, vocabulary)
-    yield from releases.release_artifacts(config)  # stored releases, unchanged (checksums checked)
-
-
-def _uncatalogued(
-    dataset: LoadedDataset,
-    config: Config,
-    reuse: Reuse | None,
-    pages: html.Pages | None,
-    vocabulary: Vocabulary,
-    *,
-    in_child: bool,
-) -> Iterator[Artifact]:
-    """Yield the rest of :func:`produce`'s files."""
     pages = pages if pages is not None else html.Pages(dataset, config, reuse)
-    languages = pages.languages
-    yield from _here(dataset, config, pages, languages[:1])
+    yield from _here(config, pages)
     if not in_child:
-        yield from _elsewhere(dataset, config, reuse, pages, vocabulary, languages[1:])
+        yield from resource_rdf_artifacts(dataset, vocabulary, reuse)
+    if shares is None:
+        stored = stored if stored is not None else releases.release_artifacts(config)
+        shares = Shares(shared_parts(dataset, config, reuse, lambda: pages, pages.resources(), stored))
+    try:
+        yield from shares.take()
+    finally:
+        shares.close()
 
 
-def _here(
-    dataset: LoadedDataset, config: Config, pages: html.Pages, languages: Sequence[str]
-) -> Iterator[Artifact]:
-    """The part of the site a build makes in its own process after the catalogue: the pages in
-    ``languages``, the files every page uses, the hosting rules, search and the pictures."""
+def _here(config: Config, pages: html.Pages) -> Iterator[Artifact]:
+    """The part of the site a build makes in its own process after the catalogue, besides its
+    shares: the files every page uses and the hosting rules."""
     yield from pages.site_files()
-    for lang in languages:
-        yield from pages.in_language(lang)
     yield from hosting.hosting_artifacts(config)
-    yield from search.search_artifacts(dataset, config, pages.site)  # search indexes, A–Z pages, search.js
-    # One indexed copy of the data for all: indexing a million triples costs seconds and gigabytes.
-    yield from pictures.picture_artifacts(dataset, config, pages.site)  # the overview and timeline pictures
 
 
 def _elsewhere(
+    dataset: LoadedDataset, reuse: Reuse | None, vocabulary: Vocabulary, shares: Shares[Artifact]
+) -> Iterator[Artifact]:
+    """The part a build makes in a forked child: each resource's RDF documents (at 100k triples a
+    fifth of the build's CPU, made while this process makes the catalogue), then its shares."""
+    yield from resource_rdf_artifacts(dataset, vocabulary, reuse)
+    yield from shares.take()
+
+
+def _redo(
+    dataset: LoadedDataset, reuse: Reuse | None, vocabulary: Vocabulary, shares: Shares[Artifact]
+) -> Iterator[Artifact]:
+    """What the child made, made here: it died without its record."""
+    yield from resource_rdf_artifacts(dataset, vocabulary, reuse)
+    yield from shares.rest()
+
+
+# Resources whose pages in one language make one shared part: at most this many parts per
+# language (a part left to the last process is then a small share of its work).
+_PARTS_PER_LANGUAGE = 64
+_FEWEST_RESOURCES = 8
+
+
+def shared_parts(
     dataset: LoadedDataset,
     config: Config,
     reuse: Reuse | None,
-    pages: html.Pages,
-    vocabulary: Vocabulary,
-    languages: Sequence[str],
-) -> Iterator[Artifact]:
-    """The part a build may make in a forked child: each resource's RDF documents, the pages in
-    ``languages`` and the history. (At 100k triples the RDF documents are a fifth of the build's
-    CPU: with them here, the two processes end together.)"""
-    yield from resource_rdf_artifacts(dataset, vocabulary, reuse)
-    for lang in languages:
-        yield from pages.in_language(lang)
-    yield from changelog.history_artifacts(dataset, config, reuse, pages.site)  # changelog, feed, stream
+    pages: Callable[[], html.Pages],
+    resources: Sequence[str],
+    stored: Sequence[Artifact],
+) -> list[Callable[[], Iterable[Artifact]]]:
+    """The parts of a build either process may make (:mod:`publish.shares`), largest first: the
+    stored releases' files (``stored``: unchanged, their checksums checked), each language's
+    resource pages a few resources at a time, its list pages, then the history, search and the
+    pictures (one indexed copy of the data for all: indexing a million triples costs seconds and
+    gigabytes). ``pages`` gives the build's pages (indexed again after a fork if the process
+    freed them)."""
+    size = max(_FEWEST_RESOURCES, -(-len(resources) // _PARTS_PER_LANGUAGE))
+    chunks = [resources[start : start + size] for start in range(0, len(resources), size)]
+    languages = pages().languages
+    parts: list[Callable[[], Iterable[Artifact]]] = [lambda: stored]
+    parts += [
+        partial(lambda lang, iris: pages().resource_pages(lang, iris), lang, chunk)
+        for lang in languages
+        for chunk in chunks
+    ]
+    parts += [partial(lambda lang: pages().list_pages(lang), lang) for lang in languages]
+    parts += [
+        lambda: changelog.history_artifacts(dataset, config, reuse, pages().site),  # changelog, feed, stream
+        lambda: search.search_artifacts(dataset, config, pages().site),  # search indexes, A–Z pages
+        lambda: pictures.picture_artifacts(dataset, config, pages().site),  # overview and timeline
+    ]
+    return parts
 
 
 def plan(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> list[Artifact]:

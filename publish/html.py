@@ -11,7 +11,7 @@ resource's snippet, named as :func:`publish.lookup.resolve` reads it. All markup
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, partial
 from importlib import resources
@@ -82,12 +82,26 @@ class Pages:
 
     def in_language(self, lang: str) -> Iterator[Artifact]:
         """Yield every page and embed in ``lang``, one resource at a time."""
+        # A resource's page and embeds first: list pages fill the schema.org cache for others.
+        yield from self.resource_pages(lang, self.resources())
+        yield from self.list_pages(lang)
+
+    def resources(self) -> list[str]:
+        """The resources that have a page, in the order of :meth:`in_language`."""
+        return sorted(self.site.graph.resources)
+
+    def resource_pages(self, lang: str, iris: Iterable[str]) -> Iterator[Artifact]:
+        """Yield the pages and embeds in ``lang`` of the resources ``iris``."""
         site, reuse = self.site, self.reuse
         strategy = site.strategy or ""  # cached on the site: a key of every page, not a read
-        # A resource's page and embeds first: list pages fill the schema.org cache for others.
-        for iri in sorted(site.graph.resources):
+        for iri in iris:
             make = partial(site.resource_files, iri, lang)
             yield from reuse.pages(site.graph, iri, lang, strategy, make) if reuse else make()
+
+    def list_pages(self, lang: str) -> Iterator[Artifact]:
+        """Yield the list pages in ``lang`` and its page for a path not found."""
+        site, reuse = self.site, self.reuse
+        strategy = site.strategy or ""
         for stem in NAV:
             make = partial(site.list_files, stem, lang)
             yield from (

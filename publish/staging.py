@@ -186,19 +186,26 @@ class Staging:
         # Its threads start with the first task, not before.
         return ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="klyngedata-write")
 
-    def fork(self, produce: Callable[[], Iterable[Artifact]], result: Callable[[], object]) -> Forked | None:
+    def fork(
+        self,
+        produce: Callable[[], Iterable[Artifact]],
+        result: Callable[[], object],
+        *,
+        redo: Callable[[], Iterable[Artifact]] | None = None,
+    ) -> Forked | None:
         """Hand the files ``produce`` makes to a forked child that writes them into this folder.
 
         The child has its own writer threads; what it wrote joins this folder's record at
-        :meth:`Forked.join`, with what ``result`` returned in the child. None where no child can
-        be forked: no ``os.fork``, or threads running in this process (a fork could deadlock).
+        :meth:`Forked.join`, with what ``result`` returned in the child; if it dies without its
+        record, ``redo`` (else ``produce``) makes its files here. None where no child can be
+        forked: no ``os.fork``, or threads running in this process (a fork could deadlock).
         """
         if not children.can_fork():
             return None
         self.settle()
         settings = (self.folder, self._previous, self._site, self._threads)
         child, reading = children.fork(_in_child, settings, produce, result)
-        return Forked(self, child, reading, produce)
+        return Forked(self, child, reading, redo or produce)
 
     # ------------------------------------------------------------ in the writer threads
 

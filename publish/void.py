@@ -28,11 +28,13 @@ def void_triples(
     uris = dataset.uris
     ds = uris.dataset
     data = dataset.triples("ontology", "data")
-    classes = Counter(named(t.object) for t in data if t.predicate.value == RDF + "type")
-    instances = {
-        cls: {t.subject for t in data if named(t.object) == cls and t.predicate.value == RDF + "type"}
-        for cls in classes
-    }
+    classes: Counter[str] = Counter()
+    instances: dict[str, set[object]] = {}  # one pass: a pass per class grew with classes × triples
+    for t in data:
+        if t.predicate.value == RDF + "type":
+            cls = named(t.object)
+            classes[cls] += 1
+            instances.setdefault(cls, set()).add(t.subject)
     properties = Counter(t.predicate for t in data)
     count = [
         ("triples", len(data)),
