@@ -283,10 +283,33 @@ def site_types(formats: Iterable[Format] | None = None) -> tuple[tuple[str, str]
 
 def site_format(path: str) -> Format | None:
     """Return the format of a site file: by its longest suffix, Turtle for the suffix-less VoID."""
-    found = by_suffix(path, [f for f in _registry(None) if f.kind != RESULTS])
-    if found is None and path.endswith(".well-known/void"):
+    table = _site_suffixes()
+    parts = path.rpartition("/")[2].split(".")
+    for start in range(1, len(parts)):  # the longest suffix first: "nq.gz" before "gz"
+        found = table.get(".".join(parts[start:]))
+        if found is not None:
+            return found
+    if path.endswith(".well-known/void"):
         return TURTLE
-    return found
+    return None
+
+
+_SUFFIXES: list[tuple[object, dict[str, Format]]] = []  # (the registry it was made of, the table)
+
+
+def _site_suffixes() -> dict[str, Format]:
+    """The site files' formats by suffix; of two with one suffix, the first in the registry
+    (as :func:`by_suffix` chooses). Asked for every file of a build: a table, not a scan; made
+    again when :data:`FORMATS` is another registry."""
+    registry = _registry(None)
+    if _SUFFIXES and _SUFFIXES[0][0] is registry:
+        return _SUFFIXES[0][1]
+    table: dict[str, Format] = {}
+    for fmt in registry:
+        if fmt.kind != RESULTS and fmt.suffix:
+            table.setdefault(fmt.suffix, fmt)
+    _SUFFIXES[:] = [(registry, table)]
+    return table
 
 
 def media_type_of(path: str) -> str:

@@ -79,9 +79,12 @@ class Staging:
         self._slots = threading.BoundedSemaphore(pending if pending > 0 else 64 * self._threads)
         # (SHA-256, format) → the first file with these bytes in this format, and its write
         # while it is not done (the check depends on the format, so sharing does too)
-        self._first: dict[tuple[bytes, str], tuple[Path, Future[None] | None]] = {}
-        self._folders: set[Path] = set()
+        self._first: dict[tuple[bytes, str], tuple[str, Future[None] | None]] = {}
+        self._folders: set[str] = set()
         self._failed: BaseException | None = None
+        # Paths as strings from here on: pathlib's joins cost more than the link they name.
+        self._folder_text = os.fspath(folder)
+        self._site_text = os.fspath(site)
 
     def add(self, artifact: Artifact) -> None:
         """Write one file (in the background); raise ``ValueError`` if its path is taken."""
@@ -91,10 +94,11 @@ class Staging:
         body = artifact.body
         digest = artifact.sha256 or hashlib.sha256(body).digest()
         self.files[key] = Written(len(body), digest)
-        target = self.folder / artifact.path
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
+        target = os.path.join(self._folder_text, key)
+        parent = target.rpartition("/")[0]
+        if parent not in self._folders:
+            os.makedirs(parent, exist_ok=True)
+            self._folders.add(parent)
         fmt = formats.site_format(key)
         same = (digest, fmt.name if fmt is not None else "")
         first = self._first.get(same)
@@ -120,8 +124,8 @@ class Staging:
         artifact: Artifact,
         key: str,
         known: bool,
-        first: tuple[Path, Future[None] | None] | None,
-        target: Path,
+        first: tuple[str, Future[None] | None] | None,
+        target: str,
     ) -> bool:
         """Link the file here at once if its bytes are already on disk: a file of this build
         with the same bytes, written; or the previous site's file at this path, if the previous
@@ -131,8 +135,13 @@ class Staging:
         if first is not None:
             source = first[0] if first[1] is None else None
         elif known:
-            old = self._site / key
-            source = old if artifact.kept == old or _same_file(old, artifact.body) else None
+            old = os.path.join(self._site_text, key)
+            kept = artifact.kept
+            source = (
+                old
+                if (kept is not None and os.fspath(kept) == old) or _same_file(old, artifact.body)
+                else None
+            )
         else:
             source = None
         if source is None:
@@ -209,21 +218,21 @@ class Staging:
 
     # ------------------------------------------------------------ in the writer threads
 
-    def _write(self, key: str, body: bytes, target: Path, checked: bool) -> None:
+    def _write(self, key: str, body: bytes, target: str, checked: bool) -> None:
         if not checked:  # new bytes at this path: checked by their format's parser first
             self.problems.extend(wellformed.ill_formed([(key, body)]))
-        target.write_bytes(body)
+        Path(target).write_bytes(body)
 
-    def _link(self, first: tuple[Path, Future[None] | None], target: Path) -> None:
+    def _link(self, first: tuple[str, Future[None] | None], target: str) -> None:
         source, written = first
         if written is not None:
             written.result()  # started before this one: the pool takes work in order
         try:
             os.link(source, target)
         except OSError:
-            target.write_bytes(source.read_bytes())
+            Path(target).write_bytes(Path(source).read_bytes())
 
-    def _written(self, same: tuple[bytes, str], target: Path, future: Future[None]) -> None:
+    def _written(self, same: tuple[bytes, str], target: str, future: Future[None]) -> None:
         self._first[same] = (target, None)  # drop the finished write: memory stays per file, small
         self._done(future)
 
@@ -297,9 +306,12 @@ def _while_parent(parent: int, artifacts: Iterable[Artifact]) -> Iterator[Artifa
         yield artifact
 
 
-def _same_file(old: Path, body: bytes) -> bool:
+def _same_file(old: str, body: bytes) -> bool:
     """True if ``old`` holds exactly ``body`` (the previous site's file may have been edited)."""
     try:
-        return old.stat().st_size == len(body) and old.read_bytes() == body
+        if os.stat(old).st_size != len(body):
+            return False
+        with open(old, "rb") as file:
+            return file.read() == body
     except OSError:
         return False
