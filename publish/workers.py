@@ -323,14 +323,11 @@ class QueryPool:
 
     async def close(self) -> None:
         """Stop every worker."""
-        self._closed = True
-        self._up.set()
-        for task in list(self._starting):
-            task.cancel()
+        self.retire()
         for worker in self._workers:
             worker.stop()
         self._workers.clear()
-        self._idle.clear()
+        self._release_waiters()
 
     def retire(self) -> None:
         """Stop taking part (a new pool serves a new site): stop the idle and starting workers now;
@@ -343,6 +340,16 @@ class QueryPool:
             worker.stop()
             self._workers.remove(worker)
         self._idle.clear()
+        self._release_waiters()
+
+    def _release_waiters(self) -> None:
+        """In a retired pool with no worker left, tell the queries still waiting to ask again."""
+        if not (self._closed and not self._workers):
+            return
+        while self._waiters:
+            waiting = self._waiters.popleft()
+            if not waiting.done():
+                waiting.set_exception(BusyError("the site changed while this query waited; ask again"))
 
     async def run(self, job: Job, *, timeout: float) -> Answer:
         """Answer a job within ``timeout`` seconds, or stop it and raise QueryTimeoutError."""
@@ -423,6 +430,7 @@ class QueryPool:
             worker.stop()
             if worker in self._workers:
                 self._workers.remove(worker)
+            self._release_waiters()
             return
         self._idle.append(worker)
 
@@ -432,6 +440,7 @@ class QueryPool:
             self._workers.remove(worker)
         if not self._closed:
             self._add(reserve=worker.reserve)
+        self._release_waiters()
 
     def _add(self, *, reserve: bool) -> None:
         fresh = _Worker(self._context, self._site, self._base, self._limits, reserve=reserve)

@@ -320,3 +320,26 @@ def test_a_retired_pool_answers_what_it_was_asked_then_stops(built_site: Path) -
     assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) > 1000
     assert left == 1 and not idle_alive  # the idle one stopped at once; the busy one answered
     assert not busy_alive  # and stopped after its answer
+
+
+def test_a_query_waiting_in_a_retired_pool_with_no_worker_left_is_told_at_once(built_site: Path) -> None:
+    # The old pool's only worker runs a query past its limit and is stopped; the query waiting
+    # behind it would otherwise wait out its own limit for a worker that never comes.
+    async def run() -> tuple[str, float]:
+        pool = QueryPool(built_site, BASE, size=1, reserve_timeout=0)
+        await pool.start()
+        slow = asyncio.create_task(pool.run(Job(CROSS, "json", "turtle", 10), timeout=1))
+        await asyncio.sleep(0.2)
+        waiting = asyncio.create_task(pool.run(Job("ASK {}", "json", "turtle", 10), timeout=60))
+        await asyncio.sleep(0.1)
+        pool.retire()
+        started = time.monotonic()
+        with pytest.raises(QueryTimeoutError):
+            await slow
+        with pytest.raises(BusyError) as told:
+            await waiting
+        return told.value.message, time.monotonic() - started
+
+    message, seconds = asyncio.run(run())
+    assert message == "the site changed while this query waited; ask again"
+    assert seconds < 10

@@ -321,9 +321,19 @@ def test_rebuilds_run_in_a_builder_process_whose_death_leaves_the_site_served(tm
         assert watcher.live.problem is not None and "SIGKILL" in watcher.live.problem("da")
         assert hashes(site) == before
 
-        assert watcher.rebuild_elsewhere(), said[-1]  # the next change: a new builder
+        # The next change: a new builder; with the server's threads running, a new interpreter.
+        idle = threading.Event()
+        server = threading.Thread(target=idle.wait, name="the server")
+        server.start()
+        try:
+            assert watcher.rebuild_elsewhere(), said[-1]
+        finally:
+            idle.set()
+            server.join()
+        assert type(watcher.builder._process).__name__ == "SpawnProcess"
         assert watcher.builder._process is not builder and watcher.live.problem is None
         assert LABEL in (site / "dataset.ttl").read_text(encoding="utf-8")
+        replacement = watcher.builder._process
     finally:
         watcher.close()
-    assert not builder.is_alive() and watcher.builder._process is None
+    assert not builder.is_alive() and not replacement.is_alive() and watcher.builder._process is None
