@@ -102,7 +102,7 @@ def build_validated(
 
         pages: html.Pages | None = html.Pages(dataset, config, reuse)
         vocabulary = rdf_vocabulary(dataset)  # made once, before any fork: both processes use it
-        stored = releases.release_artifacts(config)  # read before the fork: either process may write them
+        stored = partial(releases.release_artifacts, config)  # read where asked for, once a process
         shares = Shares(shared_parts(dataset, config, reuse, again, again().resources(), stored))
         child = None
         if config.build_processes > 1:
@@ -167,10 +167,17 @@ class _Facts(Mapping[PurePosixPath, FileFacts]):
     """The size and checksums of the files handed to ``staging``, read back only when asked for,
     and of the ``stored`` releases' files (from their bytes: either process may write them)."""
 
-    def __init__(self, staging: Staging, stored: Sequence[Artifact] = ()) -> None:
+    def __init__(self, staging: Staging, stored: Callable[[], Sequence[Artifact]] = tuple) -> None:
         self._staging = staging
-        self._stored = {a.path: a for a in stored}
+        self._read = stored
+        self._kept: dict[PurePosixPath, Artifact] | None = None
         self._known: dict[PurePosixPath, FileFacts] = {}  # read and hashed once: asked twice a build
+
+    @property
+    def _stored(self) -> dict[PurePosixPath, Artifact]:
+        if self._kept is None:
+            self._kept = {a.path: a for a in self._read()}
+        return self._kept
 
     def __getitem__(self, path: PurePosixPath) -> FileFacts:
         found = self._known.get(path)
@@ -211,7 +218,7 @@ def produce(
     catalogue: Callable[[], Iterable[Artifact]] | None = None,
     vocabulary: Vocabulary | None = None,
     shares: Shares[Artifact] | None = None,
-    stored: Sequence[Artifact] | None = None,
+    stored: Callable[[], Sequence[Artifact]] | None = None,
 ) -> Iterator[Artifact]:
     """Yield every file of the site but the catalogue's, one at a time, as they are made.
 
@@ -222,7 +229,7 @@ def produce(
     the order of files does not matter. The files the catalogue describes come first;
     ``catalogue`` (if given) is called right after them and its files yielded, so that the
     catalogue's check runs while the rest is made (the stored releases' files, which it describes
-    too, are among the shares: ``stored``, if already read). ``vocabulary``: the RDF documents'
+    too, are among the shares: ``stored`` reads them). ``vocabulary``: the RDF documents'
     prefixes and context, if already made (:func:`rdf_vocabulary`).
     """
     vocabulary = vocabulary if vocabulary is not None else rdf_vocabulary(dataset)
@@ -234,7 +241,7 @@ def produce(
     if not in_child:
         yield from resource_rdf_artifacts(dataset, vocabulary, reuse)
     if shares is None:
-        stored = stored if stored is not None else releases.release_artifacts(config)
+        stored = stored if stored is not None else partial(releases.release_artifacts, config)
         shares = Shares(shared_parts(dataset, config, reuse, lambda: pages, pages.resources(), stored))
     try:
         yield from shares.take()
@@ -266,9 +273,9 @@ def _redo(
     yield from shares.rest()
 
 
-# Resources whose pages in one language make one shared part: at most this many parts per
-# language (a part left to the last process is then a small share of its work).
-_PARTS_PER_LANGUAGE = 64
+# Resources whose pages make one shared part: at most this many such parts (a part left to the
+# last process is then a small share of its work).
+_RESOURCE_PARTS = 128
 _FEWEST_RESOURCES = 8
 
 
@@ -278,28 +285,32 @@ def shared_parts(
     reuse: Reuse | None,
     pages: Callable[[], html.Pages],
     resources: Sequence[str],
-    stored: Sequence[Artifact],
+    stored: Callable[[], Sequence[Artifact]],
 ) -> list[Callable[[], Iterable[Artifact]]]:
-    """The parts of a build either process may make (:mod:`publish.shares`), largest first: the
-    stored releases' files (``stored``: unchanged, their checksums checked), each language's
-    resource pages a few resources at a time, its list pages, then the history, search and the
+    """The parts of a build either process may make (:mod:`publish.shares`), the largest first:
+    the history (pages of every release's changes: the largest part of a first build), the
+    resources' pages a few resources at a time, each language's list pages, search, the
     pictures (one indexed copy of the data for all: indexing a million triples costs seconds and
-    gigabytes). ``pages`` gives the build's pages (indexed again after a fork if the process
-    freed them)."""
-    size = max(_FEWEST_RESOURCES, -(-len(resources) // _PARTS_PER_LANGUAGE))
+    gigabytes) and the stored releases' files (``stored`` reads them, unchanged and their
+    checksums checked, once per process: the build's own reads them for the catalogue). ``pages``
+    gives the build's pages (indexed again after a fork if the process freed them)."""
+    size = max(_FEWEST_RESOURCES, -(-len(resources) // _RESOURCE_PARTS))
     chunks = [resources[start : start + size] for start in range(0, len(resources), size)]
     languages = pages().languages
-    parts: list[Callable[[], Iterable[Artifact]]] = [lambda: stored]
+    parts: list[Callable[[], Iterable[Artifact]]] = [
+        lambda: changelog.history_artifacts(dataset, config, reuse, pages().site),  # changelog, feed, stream
+    ]
+    # A part is a few resources in every language: what a resource's pages share (its view, its
+    # schema.org description) is then worked out in one process, not in both.
     parts += [
-        partial(lambda lang, iris: pages().resource_pages(lang, iris), lang, chunk)
-        for lang in languages
+        partial(lambda iris: (a for lang in languages for a in pages().resource_pages(lang, iris)), chunk)
         for chunk in chunks
     ]
     parts += [partial(lambda lang: pages().list_pages(lang), lang) for lang in languages]
     parts += [
-        lambda: changelog.history_artifacts(dataset, config, reuse, pages().site),  # changelog, feed, stream
         lambda: search.search_artifacts(dataset, config, pages().site),  # search indexes, A–Z pages
         lambda: pictures.picture_artifacts(dataset, config, pages().site),  # overview and timeline
+        stored,
     ]
     return parts
 

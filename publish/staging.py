@@ -24,6 +24,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -182,6 +183,33 @@ class Staging:
         """Stop writing (after a failure): cancel what has not started, wait for what has."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def link_across(self, theirs: Mapping[str, Written]) -> None:
+        """Make each file written here whose bytes a child wrote to another path a hard link to
+        the child's file: as one process would have written them. The two processes take their
+        parts as they come (:mod:`publish.shares`), so without this which files share an inode
+        would depend on the timing (a stored release repeats hundreds of the current site's
+        documents). Both files were checked where they were made: the same bytes, whatever the
+        format."""
+        self.settle()  # every file of ours on disk
+        firsts: dict[bytes, str] = {}
+        for path, written in theirs.items():
+            firsts.setdefault(written.digest, path)
+        for path, written in self.files.items():
+            source = firsts.get(written.digest)
+            if source is None:
+                continue
+            target = os.path.join(self._folder_text, path)
+            origin = os.path.join(self._folder_text, source)
+            if os.stat(origin).st_ino == os.stat(target).st_ino:
+                continue  # already one file (both linked to the previous site's)
+            spare = f"{target}.{os.getpid()}.link"  # beside it, then in its place in one step
+            try:
+                os.link(origin, spare)
+                os.replace(spare, target)
+            except OSError:  # no links here (or the name is taken): the file keeps its own bytes
+                with suppress(OSError):
+                    os.unlink(spare)
+
     def bytes_of(self, path: PurePosixPath) -> bytes:
         """Return the bytes of a file already handed in, read back from the new folder."""
         written = self.files[str(path)]
@@ -264,6 +292,7 @@ class Forked:
         for path in files:
             if path in staging.files:
                 raise ValueError(path)
+        staging.link_across(files)
         staging.files.update(files)
         staging.problems.extend(problems)
         return True, result
