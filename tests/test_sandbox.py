@@ -238,6 +238,13 @@ def test_without_seccomp_the_commands_refuse_unless_allowed(
 CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs for minutes
 
 
+async def _started(site: Path, size: int = 1) -> QueryPool:
+    """A pool of ``size`` workers and no reserve, each ready."""
+    pool = QueryPool(site, BASE, size=size, reserve_timeout=0)
+    await pool.start()
+    return pool
+
+
 def test_waiting_queries_time_out_or_leave_and_the_worker_serves_on(built_site: Path) -> None:
     # One worker, no reserve: a query that overruns holds it; one waiting past its own limit gets
     # BusyError, one whose request goes away stops waiting; the killed worker's replacement answers.
@@ -269,8 +276,7 @@ def test_a_query_in_flight_when_the_pool_closes_ends_at_once(built_site: Path) -
     # serve --watch closes the old pool when a new site is swapped in: a query still running in
     # it must not hang until its time limit.
     async def run() -> tuple[str, float]:
-        pool = QueryPool(built_site, BASE, size=1, reserve_timeout=0)
-        await pool.start()
+        pool = await _started(built_site)
         running = asyncio.create_task(pool.run(Job(CROSS, "json", "turtle", 10), timeout=60))
         await asyncio.sleep(0.3)
         started = time.monotonic()
@@ -304,8 +310,7 @@ def test_a_retired_pool_answers_what_it_was_asked_then_stops(built_site: Path) -
     # When serve --watch swaps a new site in, the old pool retires: its idle workers stop at once,
     # a query already running gets its answer, and its worker stops after it.
     async def run() -> tuple[bytes, int, bool, bool]:
-        pool = QueryPool(built_site, BASE, size=2, reserve_timeout=0)
-        await pool.start()
+        pool = await _started(built_site, size=2)
         slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
         running = asyncio.create_task(pool.run(Job(slow, "json", "turtle", 10), timeout=60))
         await asyncio.sleep(0.05)
@@ -326,8 +331,7 @@ def test_a_query_waiting_in_a_retired_pool_with_no_worker_left_is_told_at_once(b
     # The old pool's only worker runs a query past its limit and is stopped; the query waiting
     # behind it would otherwise wait out its own limit for a worker that never comes.
     async def run() -> tuple[str, float]:
-        pool = QueryPool(built_site, BASE, size=1, reserve_timeout=0)
-        await pool.start()
+        pool = await _started(built_site)
         slow = asyncio.create_task(pool.run(Job(CROSS, "json", "turtle", 10), timeout=1))
         await asyncio.sleep(0.2)
         waiting = asyncio.create_task(pool.run(Job("ASK {}", "json", "turtle", 10), timeout=60))
