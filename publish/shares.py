@@ -36,9 +36,6 @@ class Shares(Generic[T]):
         self._pipe = _filled(len(self._parts))
         self._maker = os.getpid()  # where they are not shared, the only process that takes them
 
-    def __len__(self) -> int:
-        return len(self._parts)
-
     def take(self) -> Iterator[T]:
         """Make the parts nobody has taken yet, one at a time, until none is left."""
         while (number := self._next()) is not None:
