@@ -135,6 +135,10 @@ class AnswerCache:
         self.budget = budget
         self.cached_bytes = 0
         self._answers: OrderedDict[Job, Answer] = OrderedDict()
+        # A cached answer as sent to a GET spelled exactly so (one spelling per answer): the
+        # next GET spelled the same is answered without parsing or negotiating it again.
+        self._ready: dict[Spelling, tuple[Job, Ready]] = {}
+        self._spelling: dict[Job, Spelling] = {}
         self.generation = 0  # counts the clears: an answer asked for before one is not kept
 
     def get(self, job: Job) -> Answer | None:
@@ -144,9 +148,28 @@ class AnswerCache:
             self._answers.move_to_end(job)
         return answer
 
+    def ready(self, spelling: Spelling) -> Ready | None:
+        """Return the status line's headers and body sent before for a GET spelled exactly so."""
+        found = self._ready.get(spelling)
+        if found is None:
+            return None
+        self._answers.move_to_end(found[0])
+        return found[1]
+
+    def keep_ready(self, spelling: Spelling, job: Job, ready: Ready) -> None:
+        """Remember how the cached answer to ``job`` was sent for this spelling of the request."""
+        if job not in self._answers or job in self._spelling or spelling in self._ready:
+            return
+        self._ready[spelling] = job, ready
+        self._spelling[job] = spelling
+        self.cached_bytes += _ready_cost(spelling, ready)
+        self._shrink()
+
     def clear(self) -> None:
         """Forget every answer (a new site was swapped in: ``serve --watch``)."""
         self._answers.clear()
+        self._ready.clear()
+        self._spelling.clear()
         self.cached_bytes = 0
         self.generation += 1
 
@@ -165,12 +188,43 @@ class AnswerCache:
             return
         self._answers[job] = answer
         self.cached_bytes += cost
+        self._shrink()
+
+    def _shrink(self) -> None:
+        """Drop the least recently used answers (and how they were sent) beyond the bounds."""
         while len(self._answers) > self._entries or self.cached_bytes > self.budget:
             old_job, old = self._answers.popitem(last=False)
             self.cached_bytes -= self._cost(old_job, old)
+            spelling = self._spelling.pop(old_job, None)
+            if spelling is not None:
+                self.cached_bytes -= _ready_cost(spelling, self._ready.pop(spelling)[1])
 
     def _cost(self, job: Job, answer: Answer) -> int:
         return len(job.text) * 4 + len(answer.body) + self._OVERHEAD  # str: up to 4 bytes a character
+
+
+# A GET of the endpoint as its bytes spell it: the query string, the Accept header, and whether
+# it accepts gzip (all that decides the answer, status and headers included).
+Spelling = tuple[bytes, bytes, bool]
+Ready = tuple[list[tuple[bytes, bytes]], bytes]  # an answer's headers and body, as sent
+
+
+def _ready_cost(spelling: Spelling, ready: Ready) -> int:
+    headers, _ = ready  # the body is the cached answer's own bytes, counted with it
+    return len(spelling[0]) + len(spelling[1]) + sum(len(k) + len(v) for k, v in headers) + 128
+
+
+def _spelling(scope: Scope) -> Spelling | None:
+    """Return how a GET of the endpoint is spelled, or None for any other request."""
+    if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/sparql":
+        return None
+    accept = coding = b""
+    for name, value in scope["headers"]:  # names come lower-cased; the last of a name counts
+        if name == b"accept":
+            accept = value
+        elif name == b"accept-encoding":
+            coding = value
+    return scope["query_string"], accept, b"gzip" in coding
 
 
 _JOB = "klyngedata.job"  # the scope key carrying a parsed SPARQL GET to CachedAnswers._respond
@@ -193,7 +247,13 @@ class CachedAnswers:
         self.coded = GZipMiddleware(self._respond, minimum_size=_GZIP_MINIMUM)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = self._request(scope) if scope["type"] == "http" else None
+        spelling = _spelling(scope)
+        ready = None if spelling is None else self.cache.ready(spelling)
+        if ready is not None:  # a repeated GET, byte for byte: its answer as sent before
+            await send({"type": "http.response.start", "status": 200, "headers": ready[0]})
+            await send({"type": "http.response.body", "body": ready[1]})
+            return
+        found = self._request(scope) if spelling is not None else None
         if found is None:
             await self.app(scope, receive, send)
             return
@@ -201,6 +261,8 @@ class CachedAnswers:
         answer = self.cache.get(job)
         if answer is not None and not (len(answer.body) >= _GZIP_MINIMUM and "gzip" in coding):
             body, headers = self._raw(answer, job)
+            assert spelling is not None
+            self.cache.keep_ready(spelling, job, (headers, body))
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
@@ -213,8 +275,9 @@ class CachedAnswers:
         await response(scope, receive, send)
 
     def _request(self, scope: Scope) -> tuple[Job, float, Choice, str] | None:
-        """Return (job, time limit, formats, Accept-Encoding) of a GET with one valid query, else None."""
-        if scope["method"] != "GET" or scope["path"] != "/sparql" or not scope["query_string"]:
+        """Return (job, time limit, formats, Accept-Encoding) of a GET of the endpoint with one valid
+        query, else None."""
+        if not scope["query_string"]:
             return None
         params: dict[str, list[str]] = {}
         for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):

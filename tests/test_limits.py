@@ -96,6 +96,35 @@ def test_answer_cache_is_bounded_in_bytes_whatever_the_query_size() -> None:
     assert cache.get(last) == answer
 
 
+def test_an_answer_kept_as_sent_counts_in_the_bounds_and_goes_with_its_answer() -> None:
+    # A repeated GET spelled byte for byte as before gets the answer as it was sent (headers
+    # made once); what that keeps counts against the cache's bytes and leaves with the answer.
+    cache = AnswerCache(2, budget=1_000_000)
+    answer = Answer(b"{}", "application/json", False, "ASK")
+    jobs = [Job(f"ASK {{}} # {number}", "json", "turtle", 10) for number in range(3)]
+    spellings = [(f"query=ASK+%7B%7D+%23+{n}".encode(), b"application/json", False) for n in range(3)]
+    sent = ([(b"content-type", b"application/json"), (b"vary", b"Accept")], b"{}")
+    cache.put(jobs[0], answer)
+    before = cache.cached_bytes
+    cache.keep_ready(spellings[1], jobs[1], sent)  # not a cached answer: nothing kept
+    assert cache.ready(spellings[1]) is None and cache.cached_bytes == before
+    cache.keep_ready(spellings[0], jobs[0], sent)
+    assert cache.ready(spellings[0]) == sent and cache.cached_bytes > before
+    assert cache.ready((spellings[0][0], b"text/csv", False)) is None  # another Accept: not this
+    assert cache.ready((spellings[0][0], b"application/json", True)) is None  # gzip accepted
+    cache.put(jobs[1], answer)
+    cache.ready(spellings[0])  # used: the least recently used answer is now jobs[1]
+    cache.put(jobs[2], answer)
+    assert cache.get(jobs[1]) is None and cache.ready(spellings[0]) == sent
+    cache.keep_ready(spellings[2], jobs[2], sent)
+    kept = cache.cached_bytes
+    cache.put(Job("ASK {} # 3", "json", "turtle", 10), answer)  # jobs[2] out, and how it was sent
+    assert cache.ready(spellings[2]) is None and cache.ready(spellings[0]) == sent
+    assert cache.cached_bytes < kept
+    cache.clear()
+    assert cache.ready(spellings[2]) is None and cache.cached_bytes == 0
+
+
 async def _call(
     app: RequestLimits, target: bytes, body: list[bytes], headers: list[tuple[bytes, bytes]]
 ) -> tuple[int, bytes]:
@@ -223,6 +252,7 @@ def test_a_sparql_get_answers_the_same_before_routing_as_routed(built_site: Path
     routed.user_middleware = [m for m in routed.user_middleware if m.cls is not CachedAnswers]
     direct = create_app(config, built_site, workers=1)
     expected = asyncio.run(_answers(routed, targets))
-    got = asyncio.run(_answers(direct, targets + targets))  # then again, from the cache
+    # then again, from the cache; and a third time, as the cache sent it to the same spelling
+    got = asyncio.run(_answers(direct, targets + targets + targets))
     assert [status for status, _, _ in expected] == [200, 200, 200, 400, 406, 400, 400]
-    assert got == expected + expected
+    assert got == expected + expected + expected
