@@ -6,8 +6,9 @@ every later serialisation is deterministic. Nothing is fetched from the network.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
@@ -62,12 +63,35 @@ class LoadedDataset:
         self._sorted.clear()
 
     def triples(self, *parts: str) -> list[ox.Triple]:
-        """Return the triples of the given parts, without graph names, sorted and distinct."""
+        """Return the triples of the given parts, without graph names, sorted and distinct.
+
+        One triple object per statement of a part, whatever combinations are asked for: a
+        combination's tuple refers to its parts' objects (at a million triples each copy of a
+        part's triples would cost hundreds of megabytes)."""
         key = parts or tuple(self.parts)
         if key not in self._sorted:
-            unique = {quad.triple for quad in self.quads(*key)}
-            self._sorted[key] = tuple(sorted(unique, key=str))
+            if len(key) == 1:
+                # A part's quads are sorted by their text and distinct (load), and all in one
+                # graph: their triples are then too (a quad's text is its triple's, a space and
+                # the graph's name, and no triple's text continues another's with a space or
+                # anything before it).
+                self._sorted[key] = tuple(quad.triple for quad in self.parts[key[0]])
+            else:
+                self._sorted[key] = tuple(_merged([self.triples(name) for name in key]))
         return list(self._sorted[key])
+
+
+def _merged(sorted_parts: list[list[ox.Triple]]) -> Iterator[ox.Triple]:
+    """Merge triples sorted by their text into one sorted run, each statement once."""
+    last = None
+    for text, triple in heapq.merge(*(((str(t), t) for t in part) for part in sorted_parts), key=_text):
+        if text != last:
+            yield triple
+            last = text
+
+
+def _text(pair: tuple[str, ox.Triple]) -> str:
+    return pair[0]
 
 
 def load(config: Config) -> LoadedDataset:

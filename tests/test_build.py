@@ -402,3 +402,30 @@ def test_a_stylesheet_that_would_close_the_404_style_element_stops_the_build(
     assert result.exit_code == 1, result.output
     assert "holds '</', which would close the <style> element of 404.html" in result.stderr
     assert "Traceback" not in result.output and not (project / "site").exists()
+
+
+def test_the_triples_of_parts_together_are_each_statement_once_in_text_order(project: Path) -> None:
+    # LoadedDataset.triples merges the parts' own sorted triples: the answer must be what
+    # sorting the distinct triples of the quads gives, with a statement in two parts (here a
+    # data statement repeated in the shapes) once, and texts that begin with another's ("a" and
+    # "a"@da, _:b1 and _:b12) in order.
+    area = f"<{BASE}id/area/miljoeteknologi>"
+    note = "<http://www.w3.org/2004/02/skos/core#editorialNote>"
+    shared = f'{area} {note} "a" .'
+    extra = [
+        shared,
+        f'{area} {note} "a"@da .',
+        f"{area} {note} _:b1 .",
+        f"{area} {note} _:b12 .",
+        f'_:b1 {note} "x" .',
+        f'_:b12 {note} "x" .',
+    ]
+    (project / "data" / "extra.ttl").write_text("\n".join(extra) + "\n", encoding="utf-8")
+    (project / "shapes" / "extra.ttl").write_text(shared + "\n", encoding="utf-8")
+    dataset = load(load_config(project))
+    for parts in [(), ("ontology", "data"), ("data",), ("ontology",), ("shapes",), ("data", "shapes")]:
+        names = parts or tuple(dataset.parts)
+        expected = sorted({q.triple for name in names for q in dataset.parts[name]}, key=str)
+        assert dataset.triples(*parts) == expected, parts
+    statement = next(t for t in dataset.triples("shapes") if str(t.predicate) == note)
+    assert dataset.triples().count(statement) == 1 and statement in dataset.triples("data")
