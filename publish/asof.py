@@ -108,7 +108,9 @@ def _with_data(dataset: LoadedDataset, data: list[ox.Quad]) -> LoadedDataset:
     parts = {**dataset.parts, "data": tuple(data)}
     store = ox.Store()
     store.bulk_extend(quad for quads in parts.values() for quad in quads)
-    return LoadedDataset(dataset.uris, parts, dataset.locations, dataset.files, store, dataset.newest_mtime)
+    return LoadedDataset(
+        dataset.uris, parts, dataset.locations, dataset.files, store, dataset.newest_mtime, dataset.file_parts
+    )
 
 
 def release_on(releases: Sequence[Release], day: datetime.date) -> Release:

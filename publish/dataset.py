@@ -47,6 +47,8 @@ class LoadedDataset:
     # The newest modification time of the input files, whole seconds since the epoch: the date
     # of the published data when SOURCE_DATE_EPOCH is not set.
     newest_mtime: int = 0
+    # The part (ontology, data, shapes) each file of ``files`` belongs to.
+    file_parts: Mapping[str, str] = field(default_factory=dict)
     # Sorted triples per combination of parts: the build asks for them many times, and the
     # dataset never changes, so each combination is sorted once.
     _sorted: dict[tuple[str, ...], tuple[ox.Triple, ...]] = field(
@@ -104,6 +106,7 @@ def load(config: Config) -> LoadedDataset:
     plain: dict[str, list[ox.Quad]] = {part: [] for part in PARTS}
     locations: dict[str, Location] = {}
     files: list[str] = []
+    file_parts: dict[str, str] = {}
     mtimes: list[int] = []
     limits = Limits(config.max_literal_length, config.max_list_length, config.max_nesting_depth)
     problems: list[Problem] = []
@@ -117,6 +120,7 @@ def load(config: Config) -> LoadedDataset:
         for path in _turtle_files(folders[part], part=part, project=config.project_dir):
             shown = _shown(path, config.project_dir)
             files.append(shown)
+            file_parts[shown] = part
             mtimes.append(int(path.stat().st_mtime))
             quads, screen = _load_file(path, shown=shown, part=part, uris=uris, graph=graph, limits=limits)
             _sort_out(quads, plain[part], blank)
@@ -142,7 +146,7 @@ def load(config: Config) -> LoadedDataset:
     del blank
     store = ox.Store()
     store.bulk_extend(quad for quads in parts.values() for quad in quads)
-    return LoadedDataset(uris, parts, locations, tuple(files), store, max(mtimes))
+    return LoadedDataset(uris, parts, locations, tuple(files), store, max(mtimes), file_parts)
 
 
 def _sort_out(quads: Iterable[ox.Quad], plain: list[ox.Quad], blank: ox.Dataset) -> None:

@@ -37,9 +37,11 @@ from .releases import load_releases
 from .view import Graph, Link, Text, View
 
 NAV = ("index", "clusters", "focal-points", "dataset", "query", "ontology", "shapes", "embed/index")
-# The list pages made from the graph alone (the ontology and shapes pages also show file:line,
-# the embed index a snippet the schema.org cache may already hold): reusable (publish.incremental).
+# The list pages made from the graph alone: reusable (publish.incremental). The ontology and
+# shapes pages too: they also order their terms by file and line, which their key then holds
+# (Site.vocabulary_lines). Not the embed index: it shows a snippet the schema.org cache may hold.
 OWN = ("index", "clusters", "focal-points", "dataset", "query")
+LOCATED = ("ontology", "shapes")
 
 
 def page_artifacts(dataset: LoadedDataset, config: Config, reuse: Reuse | None = None) -> Iterator[Artifact]:
@@ -104,9 +106,12 @@ class Pages:
         strategy = site.strategy or ""
         for stem in NAV:
             make = partial(site.list_files, stem, lang)
-            yield from (
-                reuse.pages(site.graph, stem, lang, strategy, make) if reuse and stem in OWN else make()
-            )
+            if reuse is not None and stem in OWN:
+                yield from reuse.pages(site.graph, stem, lang, strategy, make)
+            elif reuse is not None and stem in LOCATED:
+                yield from reuse.pages(site.graph, stem, lang, f"{strategy}\n{site.vocabulary_lines}", make)
+            else:
+                yield from make()
         yield site.not_found(lang)
 
 
@@ -211,6 +216,7 @@ class Site:
         self.config = config
         self.uris = dataset.uris
         self.locations = dataset.locations
+        self._file_parts = dataset.file_parts
         self.messages = config.messages
         self.graph = Graph(dataset.triples("ontology", "data"), self.uris, self.messages)
         self.shapes = Graph(dataset.triples("shapes"), self.uris, self.messages)
@@ -237,6 +243,16 @@ class Site:
             # Safe to mark up: script_json escapes every "<", ">" and "&" of the JSON it writes.
             self._last_script = (value, Markup(schemaorg.script_json(value)))
         return self._last_script[1]
+
+    @cached_property
+    def vocabulary_lines(self) -> str:
+        """Where each thing not defined in the data is defined (file and line), as text: the
+        ontology and shapes pages order their terms so. A file of no known part counts too."""
+        parts = self._file_parts
+        located = sorted(
+            (iri, str(where)) for iri, where in self.locations.items() if parts.get(where.file) != "data"
+        )
+        return "\n".join(f"{iri}\t{where}" for iri, where in located)
 
     @cached_property
     def strategy(self) -> str | None:

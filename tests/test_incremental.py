@@ -108,6 +108,8 @@ def test_a_label_edit_of_the_real_data_reuses_most_units_and_equals_a_cold_build
         ("deleted resource", True),
         ("comment only", True),
         ("ontology", True),
+        ("ontology term moved", True),  # the ontology page lists terms in file order
+        ("shape moved", True),  # so does the shapes page its shapes: the same triples, other lines
         ("licence", True),  # every page's footer links it: a frame made once a folder hid that read
         ("licence label", True),  # a label remembered by the graph hid the read of its statements
         ("shapes", False),
@@ -135,6 +137,10 @@ def test_every_kind_of_edit_rebuilds_the_cold_build_bytes(
         _edit(project / TINY_DATA, "@prefix area:", "# a comment, and the lines below move\n\n@prefix area:")
     elif edit == "ontology":
         _edit(project / "ontology" / "klyngedata.ttl", 'rdfs:label "strategy"@en', 'rdfs:label "plan"@en')
+    elif edit == "ontology term moved":
+        _move_block(project / "ontology" / "klyngedata.ttl", "kd:Strategy\n")
+    elif edit == "shape moved":
+        _move_block(project / "shapes" / "klyngedata-shapes.ttl", "kdsh:PrefLabelDanish\n")
     elif edit == "licence":
         old, new = "licenses/by/4.0/", "publicdomain/zero/1.0/"
         _edit(project / "ontology" / "klyngedata.ttl", old, new)
@@ -159,6 +165,14 @@ def test_every_kind_of_edit_rebuilds_the_cold_build_bytes(
     assert (result.reused > 0) == reuses and (same > 0) == reuses, (result.reused, same)
     if edit == "comment only":
         assert result.reused == result.units  # nothing it reads moved
+
+
+def _move_block(path: Path, start: str) -> None:
+    """Move the statements that begin with ``start`` (up to the next blank line) to the file's end."""
+    text = path.read_text(encoding="utf-8")
+    begin = text.index("\n" + start) + 1
+    end = text.index("\n\n", begin) + 2
+    path.write_text(text[:begin] + text[end:].rstrip("\n") + "\n\n" + text[begin:end], encoding="utf-8")
 
 
 def test_the_code_fingerprint_covers_templates_and_code(tmp_path: Path) -> None:
