@@ -233,7 +233,7 @@ def produce(
     prefixes and context, if already made (:func:`rdf_vocabulary`).
     """
     vocabulary = vocabulary if vocabulary is not None else rdf_vocabulary(dataset)
-    yield from whole_rdf_artifacts(dataset, vocabulary)
+    yield from whole_rdf_artifacts(dataset, vocabulary, reuse)
     if catalogue is not None:
         yield from catalogue()
     pages = pages if pages is not None else html.Pages(dataset, config, reuse)
@@ -358,7 +358,7 @@ def _shared_path_message(shared: PurePosixPath, dataset: LoadedDataset) -> str:
 def rdf_artifacts(dataset: LoadedDataset, reuse: Reuse | None = None) -> Iterator[Artifact]:
     """Yield the RDF documents: whole dataset, ontology, shapes, and one per resource."""
     vocabulary = rdf_vocabulary(dataset)
-    yield from whole_rdf_artifacts(dataset, vocabulary)
+    yield from whole_rdf_artifacts(dataset, vocabulary, reuse)
     yield from resource_rdf_artifacts(dataset, vocabulary, reuse)
 
 
@@ -368,15 +368,20 @@ def rdf_vocabulary(dataset: LoadedDataset) -> Vocabulary:
     return Vocabulary(uris.prefixes(), exports.make_context(dataset.triples(), uris.prefixes()))
 
 
-def whole_rdf_artifacts(dataset: LoadedDataset, vocabulary: Vocabulary) -> Iterator[Artifact]:
-    """Yield the JSON-LD context and the documents of the whole dataset, ontology and shapes."""
+def whole_rdf_artifacts(
+    dataset: LoadedDataset, vocabulary: Vocabulary, reuse: Reuse | None = None
+) -> Iterator[Artifact]:
+    """Yield the JSON-LD context and the documents of the whole dataset, ontology and shapes
+    (the ontology's and the shapes' from the previous build where their triples are the same)."""
     uris = dataset.uris
     yield Artifact(uris.context_path, formats.JSONLD.media_type, _json(dict(vocabulary.context)))
     yield from _rdf_forms(uris.document_stem(uris.dataset), dataset.triples("ontology", "data"), vocabulary)
-    yield from _rdf_forms(uris.document_stem(uris.ontology), dataset.triples("ontology"), vocabulary)
-    yield from _rdf_forms(uris.document_stem(uris.shapes), dataset.triples("shapes"), vocabulary)
-    for version in _version_iris(dataset):
-        yield from _rdf_forms(uris.document_stem(version), dataset.triples("ontology"), vocabulary)
+    documents = [(uris.ontology, "ontology"), (uris.shapes, "shapes")]
+    documents += [(version, "ontology") for version in _version_iris(dataset)]
+    for iri, part in documents:
+        triples = dataset.triples(part)
+        make = partial(_rdf_forms, uris.document_stem(iri), triples, vocabulary)
+        yield from reuse.rdf_forms(iri, triples, vocabulary.context, make) if reuse else make()
 
 
 def resource_rdf_artifacts(

@@ -5,7 +5,9 @@ A build is cut into *units* whose files are made together, and records each in a
 was made from (its *key*), and the path, media type and SHA-256 of each file it made.
 
 * ``rdf <iri>``: a resource's RDF documents, a pure function of its description, the JSON-LD
-  vocabulary, the configuration and the code; the key hashes exactly those.
+  vocabulary, the configuration and the code; the key hashes exactly those. So are the
+  ontology's documents (and each of its versions') and the shapes' (their triples for a
+  description).
 * ``history``: the change history (:mod:`publish.changelog`), read like a page; its key also
   hashes the stored releases' records and what gone things are found by in the current data.
 * ``page <iri> <lang>``: a resource's page and embeds in one language. Rendering reads the
@@ -19,8 +21,8 @@ A rebuild recomputes each unit's key over the *edited* data, from the entries th
 time: if nothing it read changed, it would read the same entries again and render the same
 bytes (a verifying trace, as in "Build systems à la carte"). Its files are then taken from the
 current site, each checked against its recorded SHA-256. On any doubt (no manifest, another
-format, a file missing or changed) the unit is made again. Whole-dataset documents, the other
-list pages, the catalogue and the dump are always made again. Any file of the new site with the
+format, a file missing or changed) the unit is made again. The whole dataset's documents, the
+other list pages, the catalogue and the dump are always made again. Any file of the new site with the
 bytes the previous build wrote at its path (the manifest's SHA-256, then compared byte for byte)
 is a hard link to the previous file instead of a new one (``build.write_site``).
 
