@@ -266,11 +266,20 @@ class Site:
 
     # ------------------------------------------------------------ rendering
 
-    def _render(self, template: str, view: View, page: _Page, **context: Any) -> Artifact:
-        body = self.env.get_template(template).render(
-            frame=self._frame(view, page), text=view.text, **context
-        )
-        return Artifact(view.page, HTML.media_type, body.encode("utf-8"))
+    def _render(
+        self, template: str, view: View, page: _Page, *, piecewise: bool = False, **context: Any
+    ) -> Artifact:
+        """Render one page. ``piecewise``: encode its text a piece at a time as the template writes
+        it, for a page as long as the data (at a million triples the embed index is about 80 MB:
+        whole, its pieces would be held three times over). The same bytes either way."""
+        variables = {"frame": self._frame(view, page), "text": view.text, **context}
+        compiled = self.env.get_template(template)
+        if not piecewise:
+            return Artifact(view.page, HTML.media_type, compiled.render(variables).encode("utf-8"))
+        body = bytearray()
+        for piece in compiled.generate(variables):
+            body += piece.encode("utf-8")
+        return Artifact(view.page, HTML.media_type, bytes(body))
 
     def page(
         self, template: str, stem: str, lang: str, *, rdf: str, permalink: str, **context: Any
@@ -606,7 +615,23 @@ class Site:
         )
 
     def _embed_index(self, view: View) -> Artifact:
-        entries = []
+        url = self._url("embed/index", view.lang)
+        clusters = self.graph.instances("kd:ClusterOrganisation")
+        example = (clusters or sorted(self.graph.resources))[0]
+        return self._render(
+            "embed-index.html.j2",
+            view,
+            _Page("embed/index", "dataset", url),
+            piecewise=True,
+            jsonld=schemaorg.web_page(view, view.text["embed"]["title"], view.text["embed"]["intro"], url),
+            entries=self._embed_entries(view),
+            example=self.snippet(example, view.lang),
+            example_ref=example[len(self.uris.base) + 3 :],
+        )
+
+    def _embed_entries(self, view: View) -> Iterator[tuple[Link, str, list[tuple[str, str, str]]]]:
+        """Each resource's row of the embed index, made as the page is written (one every
+        resource: a list of them all would be held beside the page)."""
         for iri in sorted(self.graph.resources):
             paths = [
                 (code, self.uris.embed_path(iri, code, fmt), fmt)
@@ -617,19 +642,7 @@ class Site:
             first = paths[0][1]
             beside = self.uris.href(view.page, first)[: -len(first.name)]
             files = [(code, beside + path.name, fmt.suffix) for code, path, fmt in paths]
-            entries.append((view.link(iri), iri[len(self.uris.base) + 3 :], files))
-        url = self._url("embed/index", view.lang)
-        clusters = self.graph.instances("kd:ClusterOrganisation")
-        example = (clusters or sorted(self.graph.resources))[0]
-        return self._render(
-            "embed-index.html.j2",
-            view,
-            _Page("embed/index", "dataset", url),
-            jsonld=schemaorg.web_page(view, view.text["embed"]["title"], view.text["embed"]["intro"], url),
-            entries=entries,
-            example=self.snippet(example, view.lang),
-            example_ref=example[len(self.uris.base) + 3 :],
-        )
+            yield view.link(iri), iri[len(self.uris.base) + 3 :], files
 
     def not_found(self, lang: str) -> Artifact:
         """Return the 404 page: absolute links and inline style, as a host serves it at any path."""

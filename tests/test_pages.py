@@ -708,3 +708,23 @@ def test_every_property_on_a_resource_page_has_a_label(pages: dict[str, Page]) -
             for dt in page.root.iter("dt"):
                 label = text_of(dt)
                 assert label and ":" not in label and not label.startswith("http"), (path, label)
+
+
+def test_the_embed_index_written_piecewise_has_the_bytes_of_one_written_whole() -> None:
+    # The embed index lists every resource, so it is encoded a piece at a time as the template
+    # writes it (and its rows made as they are written); the page must be the same bytes as
+    # the template's whole text encoded at once, non-ASCII labels included.
+    from publish import html
+    from publish.config import load_config
+    from publish.dataset import load
+
+    config = load_config(ROOT)
+    site = html.Site(load(config), config)
+    render = site._render
+    for lang in ("da", "en"):
+        piecewise = site.list_page("embed/index", lang).body
+        site._render = lambda *args, **kwargs: render(*args, **{**kwargs, "piecewise": False})  # type: ignore[method-assign]
+        whole = site.list_page("embed/index", lang).body
+        site._render = render  # type: ignore[method-assign]
+        assert piecewise == whole and len(whole) > 100_000
+        assert lang == "en" or "ø".encode() in whole
