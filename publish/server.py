@@ -149,7 +149,7 @@ class AnswerCache:
         return answer
 
     def ready(self, spelling: Spelling) -> Ready | None:
-        """Return the status line's headers and body sent before for a GET spelled exactly so."""
+        """Return the headers and body of the 200 sent before to a GET spelled exactly so."""
         found = self._ready.get(spelling)
         if found is None:
             return None
