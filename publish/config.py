@@ -57,6 +57,8 @@ class Config:
     request_read_timeout: float = 10.0
     worker_memory: int = 512
     sparql_reserve_timeout: float = 1.0
+    sparql_inline_cost: int = 1_000_000
+    sparql_inline_wait: float = 0.05
     query_cache_bytes: int = 33_554_432
     page_cache_bytes: int = 67_108_864
     allow_unsandboxed: bool = False
@@ -121,6 +123,14 @@ KEYS: dict[str, tuple[object, str]] = {
     "sparql_reserve_timeout": (
         1.0,
         "Time limit in the reserve worker, used while all others are busy; 0: none.",
+    ),
+    "sparql_inline_cost": (
+        1_000_000,
+        "Largest proven cost bound of a query the server answers itself, not in a worker; 0: none.",
+    ),
+    "sparql_inline_wait": (
+        0.05,
+        "Seconds a query waits for the server's own query thread (busy that long: held) before a worker.",
     ),
     "query_cache_bytes": (33_554_432, "Bytes of query text and answers the SPARQL answer cache may hold."),
     "page_cache_bytes": (67_108_864, "Bytes of site files the server keeps in memory."),
@@ -261,6 +271,14 @@ def _check_serving(table: Mapping[str, Any], problems: list[str]) -> dict[str, o
         problems.append(f"Config value 'sparql_reserve_timeout': must be seconds ≥ 0, got {reserve!r}")
         reserve = 1.0
     found["sparql_reserve_timeout"] = float(reserve)
+    cost = table.get("sparql_inline_cost", KEYS["sparql_inline_cost"][0])
+    if isinstance(cost, bool) or not isinstance(cost, int) or cost < 0:
+        problems.append(f"Config value 'sparql_inline_cost': must be a whole number ≥ 0, got {cost!r}")
+        cost = 0
+    found["sparql_inline_cost"] = cost
+    found["sparql_inline_wait"] = _check_positive(
+        "sparql_inline_wait", table.get("sparql_inline_wait", 0.05), float, problems
+    )
     allow = table.get("allow_unsandboxed", False)
     if not isinstance(allow, bool):
         problems.append(f"Config value 'allow_unsandboxed': must be true or false, got {allow!r}")

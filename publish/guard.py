@@ -24,7 +24,7 @@ import re
 import sys
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -76,12 +76,14 @@ DEFAULT_MAX_DEPTH = 64
 
 @dataclass(frozen=True, slots=True)
 class QueryPlan:
-    """A checked query: the canonical text to run, its form, the graphs its dataset clause names."""
+    """A checked query: the canonical text to run, its form, the graphs its dataset clause names,
+    and tree-sitter's parse tree when the query was decided on it (None when rdflib decided)."""
 
     text: str
     form: str
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
+    tree: Node | None = field(default=None, compare=False, repr=False)
 
 
 def check_size(text: str, *, max_length: int, max_depth: int) -> None:
@@ -187,17 +189,22 @@ def _unresolvable(exc: ValueError) -> QueryError:
 
 
 @cache
-def _tree_sitter() -> tuple[Parser, TreeQuery]:
-    """Return the SPARQL parser and the tree query that finds SERVICE and dataset clauses."""
+def language() -> Language:
+    """Return tree-sitter's SPARQL grammar."""
     with warnings.catch_warnings():  # the grammar package hands its language over as an int
         warnings.simplefilter("ignore", DeprecationWarning)
-        language = Language(tree_sitter_sparql.language())
+        return Language(tree_sitter_sparql.language())
+
+
+@cache
+def _tree_sitter() -> tuple[Parser, TreeQuery]:
+    """Return the SPARQL parser and the tree query that finds SERVICE and dataset clauses."""
     finder = TreeQuery(
-        language,
+        language(),
         "(service_graph_pattern) @service (dataset_clause) @dataset "
         "(string) @opaque (iri_reference) @opaque (comment) @opaque",
     )
-    return Parser(language), finder
+    return Parser(language()), finder
 
 
 def tree_plan(text: str, base: str) -> QueryPlan | None:
@@ -222,7 +229,7 @@ def tree_plan(text: str, base: str) -> QueryPlan | None:
         raise QueryError(_SERVICE)
     clauses = found.get("dataset", [])
     if not clauses:
-        return QueryPlan(text, _TREE_FORMS[form.type], (), ())
+        return QueryPlan(text, _TREE_FORMS[form.type], (), (), root)
     if any(clause.parent != form for clause in clauses):
         return None
     resolved = _tree_prologue(root, base)
@@ -238,7 +245,7 @@ def tree_plan(text: str, base: str) -> QueryPlan | None:
         if graph is None or iri is None:
             return None
         (named if graph.type == "named_graph_clause" else default).append(iri)
-    return QueryPlan(text, _TREE_FORMS[form.type], tuple(default), tuple(named))
+    return QueryPlan(text, _TREE_FORMS[form.type], tuple(default), tuple(named), root)
 
 
 def _opaque_spans(data: bytes) -> list[tuple[int, int]]:

@@ -9,6 +9,10 @@ installs a seccomp filter (Linux 3.17+, x86-64 or AArch64) on every thread of th
 * ``io_uring_setup()`` fails with EPERM (io_uring could open sockets past the filter);
 * system calls of another ABI (x32, or i386 via ``int 0x80``) fail with EPERM.
 
+The server's own query thread (publish/lane.py) installs the same filter on itself alone: a
+seccomp filter without TSYNC binds the thread that installs it, so the threads that answer HTTP
+keep their sockets while the one that runs queries can open none.
+
 The filter is a dozen classic-BPF instructions built here and handed to the kernel through
 ctypes: no extra dependency, and it cannot be lifted again (``PR_SET_NO_NEW_PRIVS``).
 
@@ -93,8 +97,9 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def deny_network() -> None:
-    """Install the filter on every thread of this process; raise SandboxError if the kernel refuses."""
+def deny_network(*, every_thread: bool = True) -> None:
+    """Install the filter on every thread of this process, or (``every_thread=False``) on the
+    calling thread alone and the threads it starts; raise SandboxError if the kernel refuses."""
     reason = supported()
     if reason is not None:
         raise SandboxError(f"cannot shut the query worker off from the network: {reason}")
@@ -106,7 +111,10 @@ def deny_network() -> None:
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise SandboxError(f"prctl(PR_SET_NO_NEW_PRIVS) failed: {_errno()}")
     result = libc.syscall(
-        arch.seccomp, _SECCOMP_SET_MODE_FILTER, _SECCOMP_FILTER_FLAG_TSYNC, ctypes.byref(prog)
+        arch.seccomp,
+        _SECCOMP_SET_MODE_FILTER,
+        _SECCOMP_FILTER_FLAG_TSYNC if every_thread else 0,
+        ctypes.byref(prog),
     )
     if result != 0:
         raise SandboxError(f"the kernel refused the seccomp filter: {_errno() if result < 0 else result}")

@@ -42,10 +42,11 @@ from .formats import (
     resource_formats,
 )
 from .guard import check_size
+from .lane import Engines, engines_for
 from .preview import Banner, Live
 from .serving import RequestLimits
 from .uris import is_immutable
-from .workers import Answer, Job, NotAcceptableError, QueryPool, QueryTimeoutError, limits_of
+from .workers import Answer, Job, NotAcceptableError, QueryTimeoutError
 
 _CORS = {"Access-Control-Allow-Origin": "*"}
 # What documents and pages are negotiated on, and SPARQL answers (their format words are in the URL).
@@ -239,11 +240,11 @@ class CachedAnswers:
     request parsing a second time. Everything else goes on to the app unchanged.
     """
 
-    def __init__(self, app: ASGIApp, *, cache: AnswerCache, config: Config, pools: list[QueryPool]) -> None:
+    def __init__(self, app: ASGIApp, *, cache: AnswerCache, config: Config, pools: list[Engines]) -> None:
         self.app = app
         self.cache = cache
         self.config = config
-        self.pools = pools  # the pool in service is pools[0]
+        self.pools = pools  # the engines in service are pools[0]
         self.coded = GZipMiddleware(self._respond, minimum_size=_GZIP_MINIMUM)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -313,14 +314,8 @@ def create_app(
     """
     files = Site(site, budget=config.page_cache_bytes)
 
-    def new_pool() -> QueryPool:
-        return QueryPool(
-            site,
-            config.base_iri,
-            size=workers or config.sparql_workers,
-            limits=limits_of(config),
-            reserve_timeout=config.sparql_reserve_timeout,
-        )
+    def new_pool() -> Engines:
+        return engines_for(config, site, workers=workers)
 
     pools = [new_pool()]  # the one in service; replaced when a new site is swapped in
     cache = AnswerCache(config.query_cache, budget=config.query_cache_bytes)
@@ -329,8 +324,8 @@ def create_app(
 
     async def renew() -> None:
         """Serve the site now at ``site``: its files at once, no file or answer of the old one; its
-        queries from new workers on its dump (a query waits for them to load it, outside its time
-        limit), while the old workers answer the queries asked before, then stop."""
+        queries from a new lane and new workers on its dump (a query waits for the workers to load
+        it, outside its time limit), while the old ones answer the queries asked before, then stop."""
         fresh = new_pool()
         old, pools[0] = pools[0], fresh
         files.clear()
@@ -368,7 +363,9 @@ def create_app(
         Middleware(GZipMiddleware, minimum_size=_GZIP_MINIMUM),
         *([Middleware(Banner, live=live)] if live is not None else []),
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.engines = pools  # where queries run (pools[0]); read by tests and benchmarks
+    return app
 
 
 # ---------------------------------------------------------------- pages and documents
@@ -509,7 +506,7 @@ def _text(status: int, message: str, *, vary: str = "") -> Response:
 
 
 async def _sparql(
-    request: Request, pools: list[QueryPool], cache: AnswerCache, config: Config, files: Site
+    request: Request, pools: list[Engines], cache: AnswerCache, config: Config, files: Site
 ) -> Response:
     if request.method == "OPTIONS":
         return Response(
@@ -540,9 +537,10 @@ async def _sparql(
 
 
 async def _answer(
-    job: Job, timeout: float, choice: Choice, pools: list[QueryPool], cache: AnswerCache, config: Config
+    job: Job, timeout: float, choice: Choice, pools: list[Engines], cache: AnswerCache, config: Config
 ) -> Response:
-    """Answer a job from the cache or the pool in service (``pools[0]``); a refusal: text and status."""
+    """Answer a job from the cache or the engines in service (``pools[0]``: the server's own query
+    thread when it proves the query cheap, else the workers); a refusal: text and status."""
     answer = cache.get(job)
     try:
         if answer is None:

@@ -7,13 +7,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
 from .rdf import XSD
 from .uris import Uris
+
+if TYPE_CHECKING:  # the guard (tree-sitter, rdflib) is imported only where a query runs
+    from .guard import QueryPlan
 
 _HEADER = re.compile(r"^#\s*(param):\s*(.+)$")
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -265,6 +268,10 @@ def select(
 # ---------------------------------------------------------------- running and formatting
 
 
+class NotAdmittedError(Exception):
+    """A checked query that the caller's ``admit`` turned away (it runs elsewhere)."""
+
+
 @dataclass(frozen=True, slots=True)
 class QueryResult:
     """The answer of one query, capped: rows for SELECT, a boolean for ASK, triples for graphs."""
@@ -289,11 +296,13 @@ def run_query(
     substitutions: dict[ox.Variable, Term] | None = None,
     max_length: int | None = None,
     max_depth: int | None = None,
+    admit: Callable[[QueryPlan], bool] | None = None,
 ) -> QueryResult:
     """Check and run a query; keep at most ``max_rows`` rows or triples (and say so).
 
     The guard decides from the parse tree what the query may do; the engine runs the exact
     canonical text the guard checked. ``max_length`` and ``max_depth`` default to the guard's.
+    With ``admit``, a checked query runs only if ``admit`` says yes of its plan; else NotAdmittedError.
     """
     # Imported here: listing and binding named queries (``query --list``) need no parser.
     from .guard import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, check_query
@@ -303,6 +312,8 @@ def run_query(
     plan = check_query(
         text, base=base, allowed_graphs=allowed_graphs, max_length=max_length, max_depth=max_depth
     )
+    if admit is not None and not admit(plan):
+        raise NotAdmittedError
     text = plan.text
     for graph in default_graphs + named_graphs:
         if graph not in allowed_graphs:

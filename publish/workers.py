@@ -21,11 +21,12 @@ import pickle
 import signal
 import struct
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -34,6 +35,9 @@ from .config import Config
 from .errors import QueryError, UsageError
 from .guard import check_size
 from .sandbox import supported
+
+if TYPE_CHECKING:
+    from .guard import QueryPlan
 
 _READY = "ready"  # a worker's first message once it can answer
 _START_TIMEOUT = 120.0  # seconds a worker may take to load the dump
@@ -108,9 +112,9 @@ class NotAcceptableError(QueryError):
 
 def _serve(jobs: Connection, answers: Connection, site: str, base: str, limits: WorkerLimits) -> None:
     """Worker main loop: load the dump once, shut off the network, then answer jobs until EOF."""
-    from .results import serialise
+    from . import results  # noqa: F401  (answer_job's imports, made before the worker says it is ready)
     from .sandbox import SandboxError, deny_network, limit_memory
-    from .sparql import graph_names, run_query
+    from .sparql import graph_names
     from .uris import Uris
 
     store = dump.load_store(Path(site))
@@ -133,28 +137,53 @@ def _serve(jobs: Connection, answers: Connection, site: str, base: str, limits: 
             if job.release not in datasets:  # a release's frozen dump, loaded when first asked for
                 frozen = dump.load_store(Path(site) / Uris(base).release_path(job.release))
                 datasets[job.release] = (frozen, graph_names(frozen))
-            store, graphs = datasets[job.release]
-            result = run_query(
-                store,
-                job.text,
-                base=base,
-                max_rows=job.max_rows,
-                allowed_graphs=graphs,
-                default_graphs=job.default_graphs,
-                named_graphs=job.named_graphs,
-                substitutions={ox.Variable(name): term for name, term in job.substitutions},
-                max_length=limits.max_length,
-                max_depth=limits.max_depth,
-            )
-            graph = result.form in ("CONSTRUCT", "DESCRIBE")
-            fmt = job.graph_format if graph else job.result_format
-            if not fmt:  # the server resolved the request for both kinds of answer; none fits
-                _say(answers, Refused(result.form))
-                continue
-            body, media_type = serialise(result, fmt, prefixes=prefixes)
-            _say(answers, Answer(body, media_type, result.truncated, result.form))
         except QueryError as exc:
             _say(answers, exc.message)
+            continue
+        store, graphs = datasets[job.release]
+        _say(answers, answer_job(store, graphs, job, base=base, prefixes=prefixes, limits=limits))
+
+
+def answer_job(
+    store: ox.Store,
+    graphs: frozenset[str],
+    job: Job,
+    *,
+    base: str,
+    prefixes: dict[str, str],
+    limits: WorkerLimits,
+    admit: Callable[[QueryPlan], bool] | None = None,
+) -> Answer | Refused | str:
+    """Run a job on ``store``: its answer, a refusal (no format fits), or why it failed.
+
+    With ``admit`` (the server's own query thread), a query ``admit`` turns away raises
+    NotAdmittedError once it is checked, before it runs.
+    """
+    from .results import serialise
+    from .sparql import run_query
+
+    try:
+        result = run_query(
+            store,
+            job.text,
+            base=base,
+            max_rows=job.max_rows,
+            allowed_graphs=graphs,
+            default_graphs=job.default_graphs,
+            named_graphs=job.named_graphs,
+            substitutions={ox.Variable(name): term for name, term in job.substitutions},
+            max_length=limits.max_length,
+            max_depth=limits.max_depth,
+            admit=admit,
+        )
+        graph = result.form in ("CONSTRUCT", "DESCRIBE")
+        fmt = job.graph_format if graph else job.result_format
+        if not fmt:  # the server resolved the request for both kinds of answer; none fits
+            return Refused(result.form)
+        body, media_type = serialise(result, fmt, prefixes=prefixes)
+        return Answer(body, media_type, result.truncated, result.form)
+    except QueryError as exc:
+        return exc.message
 
 
 def _say(answers: Connection, message: object) -> None:
@@ -351,8 +380,9 @@ class QueryPool:
             if not waiting.done():
                 waiting.set_exception(BusyError("the site changed while this query waited; ask again"))
 
-    async def run(self, job: Job, *, timeout: float) -> Answer:
-        """Answer a job within ``timeout`` seconds, or stop it and raise QueryTimeoutError."""
+    async def run(self, job: Job, *, timeout: float, limit: float | None = None) -> Answer:
+        """Answer a job within ``timeout`` seconds, or stop it and raise QueryTimeoutError naming
+        ``limit`` (the query's whole time limit, if part of it went elsewhere; default ``timeout``)."""
         if not self._up.is_set():  # a new pool: its start-up is not the query's time
             try:
                 await asyncio.wait_for(self._up.wait(), _START_TIMEOUT)
@@ -362,7 +392,7 @@ class QueryPool:
             raise QueryError(self._broken)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        worker = await self._acquire(timeout)
+        worker = await self._acquire(timeout, limit or timeout)
         left = timeout - (loop.time() - started)
         if worker.reserve:
             left = min(left, self._reserve_timeout)
@@ -377,7 +407,7 @@ class QueryPool:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             if isinstance(exc, TimeoutError):
-                raise QueryTimeoutError(self._timeout_message(worker, timeout)) from None
+                raise QueryTimeoutError(self._timeout_message(worker, limit or timeout)) from None
             raise QueryError(message) from None
         self._release(worker)
         if isinstance(reply, str):
@@ -398,8 +428,9 @@ class QueryPool:
             "make it more selective or add a LIMIT"
         )
 
-    async def _acquire(self, timeout: float) -> _Worker:
-        """Take an idle regular worker, else the idle reserve, else wait (at most ``timeout``)."""
+    async def _acquire(self, timeout: float, limit: float) -> _Worker:
+        """Take an idle regular worker, else the idle reserve, else wait (at most ``timeout``; the
+        refusal names ``limit``, all the query waited)."""
         if self._idle:
             worker = min(self._idle, key=lambda w: w.reserve)
             self._idle.remove(worker)
@@ -411,7 +442,7 @@ class QueryPool:
         try:
             return await waiting
         except TimeoutError:
-            raise BusyError(f"every query worker stayed busy for {timeout:g} s; try again later") from None
+            raise BusyError(f"every query worker stayed busy for {limit:g} s; try again later") from None
         except asyncio.CancelledError:
             if waiting.done() and not waiting.cancelled() and waiting.exception() is None:
                 self._release(waiting.result())  # handed over just as the request went away

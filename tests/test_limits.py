@@ -23,6 +23,8 @@ SERVING_KEYS = (
     "request_read_timeout",
     "worker_memory",
     "sparql_reserve_timeout",
+    "sparql_inline_cost",
+    "sparql_inline_wait",
     "query_cache_bytes",
     "page_cache_bytes",
     "allow_unsandboxed",
@@ -40,6 +42,8 @@ def test_wrong_limits_are_all_reported(tmp_path: Path) -> None:
         "max_request_body": 0,
         "worker_memory": "lots",
         "sparql_reserve_timeout": -1,
+        "sparql_inline_cost": 1.5,
+        "sparql_inline_wait": 0,
         "allow_unsandboxed": "yes",
         "request_read_timeout": 0,
     }
