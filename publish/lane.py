@@ -29,6 +29,7 @@ import asyncio
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,7 @@ import pyoxigraph as ox
 from . import dump
 from .config import Config
 from .errors import QueryError
+from .guard import check_size
 from .workers import (
     Answer,
     Job,
@@ -92,6 +94,8 @@ class Lane:
         self.ready = False  # set by the thread once the dataset is loaded and the sandbox is on
         self.problem = ""  # why the lane does not run, if it stopped before it was ready
         self._busy_since = 0.0  # monotonic time the running job started; 0 when idle
+        self._done: deque[tuple[asyncio.Future[object], object]] = deque()  # answers for the loop
+        self._waking = False  # whether the loop has been asked to take them
         self._retired = False
         self.answered = 0  # queries the lane has answered (a test and a benchmark read it)
 
@@ -161,7 +165,7 @@ class Lane:
             return
         ticket.future.set_result(
             QueryTimeoutError(
-                f"the query was stopped after the time limit of {ticket.limit:g} s; "
+                f"the query ran past the time limit of {ticket.limit:g} s and was not answered; "
                 "make it more selective or add a LIMIT"
             )
         )
@@ -171,7 +175,7 @@ class Lane:
     def _run(self) -> None:
         try:
             store, graphs, counts, prefixes = self._load()
-        except (QueryError, OSError, ValueError) as exc:
+        except Exception as exc:  # no lane: every query goes to the workers, which say the same
             self.problem = str(exc)
             return
         self.ready = not self._retired
@@ -189,11 +193,22 @@ class Lane:
             except Exception as exc:  # the lane never ends on a query: it is the workers' way
                 result = f"the query failed: {exc}"
             self._busy_since = 0.0
-            assert self._loop is not None
-            try:
-                self._loop.call_soon_threadsafe(_settle, ticket.future, result)
-            except RuntimeError:  # the loop has closed: the server is stopping
-                return
+            self._done.append((ticket.future, result))
+            if not self._waking:  # one wake-up of the loop for every answer it has not yet taken
+                self._waking = True
+                assert self._loop is not None
+                try:
+                    self._loop.call_soon_threadsafe(self._deliver)
+                except RuntimeError:  # the loop has closed: the server is stopping
+                    return
+
+    def _deliver(self) -> None:
+        """On the loop: hand every answer the thread has finished to its request."""
+        self._waking = False
+        while self._done:
+            future, result = self._done.popleft()
+            if not future.done():
+                future.set_result(result)
 
     def _load(self) -> tuple[ox.Store, frozenset[str], Counts, dict[str, str]]:
         from .cost import Counts
@@ -235,18 +250,14 @@ class Lane:
             return _DECLINED
 
 
-def _settle(future: asyncio.Future[object], result: object) -> None:
-    if not future.done():
-        future.set_result(result)
-
-
 class Engines:
     """Where one site's queries run: the lane when it takes a query and proves it cheap, else the
     worker pool, with what is left of the query's time limit."""
 
-    def __init__(self, pool: QueryPool, lane: Lane) -> None:
+    def __init__(self, pool: QueryPool, lane: Lane, limits: WorkerLimits) -> None:
         self.pool = pool
         self.lane = lane
+        self._limits = limits
 
     async def start(self) -> None:
         """Start the lane's thread, then the workers (waiting until they have loaded the dump)."""
@@ -264,7 +275,8 @@ class Engines:
 
     async def run(self, job: Job, *, timeout: float) -> Answer:
         """Answer ``job`` within ``timeout`` seconds, in the lane or a worker."""
-        if not self.lane.takes(job):
+        if not self.lane.takes(job):  # a worker: refuse what its guard would, before it waits
+            check_size(job.text, max_length=self._limits.max_length, max_depth=self._limits.max_depth)
             return await self.pool.run(job, timeout=timeout)
         started = time.monotonic()
         answer = await self.lane.answer(job, timeout)
@@ -287,4 +299,4 @@ def engines_for(config: Config, site: Path, *, workers: int | None = None) -> En
     lane = Lane(
         site, config.base_iri, budget=config.sparql_inline_cost, wait=config.sparql_inline_wait, limits=limits
     )
-    return Engines(pool, lane)
+    return Engines(pool, lane, limits)

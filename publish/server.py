@@ -41,7 +41,6 @@ from .formats import (
     negotiate,
     resource_formats,
 )
-from .guard import check_size
 from .lane import Engines, engines_for
 from .preview import Banner, Live
 from .serving import RequestLimits
@@ -544,7 +543,6 @@ async def _answer(
     answer = cache.get(job)
     try:
         if answer is None:
-            check_size(job.text, max_length=config.max_query_length, max_depth=config.max_query_depth)
             generation = cache.generation
             answer = await pools[0].run(job, timeout=timeout)
             cache.put(job, answer, generation=generation)
