@@ -1,7 +1,9 @@
 """A pool of worker processes that answer SPARQL queries with hard time and memory limits.
 
-pyoxigraph cannot cancel a running query, so each query runs in a worker process that holds
+pyoxigraph cannot cancel a running query, so a query runs in a worker process that holds
 its own copy of the store; a query that overruns its limit has its worker killed and replaced.
+(The few queries whose cost the parse tree proves small are answered in the server's own thread
+instead, publish/lane.py; the pool answers every other one.)
 The event loop never blocks on a worker: each has a pipe for jobs and one for answers, and the
 loop reads the answers pipe (non-blocking, registered once per worker) as bytes arrive. Idle
 workers and waiting queries meet without locks or extra tasks (the loop is one thread).
