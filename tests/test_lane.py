@@ -65,6 +65,7 @@ OUT_OF_CLASS = {
         "SELECT ?x WHERE { ?s ?p ?o BIND(<http://www.w3.org/2001/XMLSchema#string>(?o) AS ?x) }"
     ),
     "from": f"SELECT * FROM <{BASE}graph/data> WHERE {{ ?s ?p ?o }}",
+    "order by": "SELECT * WHERE { ?s ?p ?o } ORDER BY ?o",  # its sort can panic (tests/test_hostile.py)
     "construct": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
     "describe": f"DESCRIBE <{AREA}>",
 }
