@@ -38,17 +38,15 @@ import pyoxigraph as ox
 
 from . import dump
 from .config import Config
-from .errors import QueryError
 from .guard import check_size
 from .workers import (
     Answer,
     Job,
-    NotAcceptableError,
     QueryPool,
     QueryTimeoutError,
-    Refused,
     WorkerLimits,
     answer_job,
+    answer_of,
     limits_of,
 )
 
@@ -138,14 +136,7 @@ class Lane:
         if result is _DECLINED:
             return None
         self.answered += 1
-        if isinstance(result, QueryTimeoutError):
-            raise result
-        if isinstance(result, str):
-            raise QueryError(result)
-        if isinstance(result, Refused):
-            raise NotAcceptableError(result.form)
-        assert isinstance(result, Answer)
-        return result
+        return answer_of(result)
 
     def _watch(self, ticket: _Ticket) -> None:
         """On the loop: a job not started in time goes to the workers; one started and not done

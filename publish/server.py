@@ -667,10 +667,10 @@ class OneAnswer:
     body: bytes
 
 
-async def answer_once(app: Starlette, target: str, *, headers: dict[str, str]) -> OneAnswer:
-    """Send one GET through the app (lifespan included) without a socket, for debugging."""
+def get_scope(target: str, headers: dict[str, str]) -> Scope:
+    """The ASGI scope of a GET of ``target`` (path and query string) with ``headers``."""
     path, _, query = target.partition("?")
-    scope = {
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -684,6 +684,11 @@ async def answer_once(app: Starlette, target: str, *, headers: dict[str, str]) -
         "client": ("127.0.0.1", 0),
         "server": ("127.0.0.1", 0),
     }
+
+
+async def answer_once(app: Starlette, target: str, *, headers: dict[str, str]) -> OneAnswer:
+    """Send one GET through the app (lifespan included) without a socket, for debugging."""
+    scope = get_scope(target, headers)
     status = 500
     response_headers: list[tuple[str, str]] = []
     chunks: list[bytes] = []

@@ -188,6 +188,18 @@ def answer_job(
         return exc.message
 
 
+def answer_of(reply: object) -> Answer:
+    """Return the Answer that ``reply`` (what answer_job gave) is, or raise the error it names."""
+    if isinstance(reply, QueryError):
+        raise reply
+    if isinstance(reply, str):
+        raise QueryError(reply)
+    if isinstance(reply, Refused):
+        raise NotAcceptableError(reply.form)
+    assert isinstance(reply, Answer)
+    return reply
+
+
 def _say(answers: Connection, message: object) -> None:
     """Send one message to the pool (plain pickle: a fresh ForkingPickler per message costs more)."""
     answers.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
@@ -412,12 +424,7 @@ class QueryPool:
                 raise QueryTimeoutError(self._timeout_message(worker, limit or timeout)) from None
             raise QueryError(message) from None
         self._release(worker)
-        if isinstance(reply, str):
-            raise QueryError(reply)
-        if isinstance(reply, Refused):
-            raise NotAcceptableError(reply.form)
-        assert isinstance(reply, Answer)
-        return reply
+        return answer_of(reply)
 
     def _timeout_message(self, worker: _Worker, timeout: float) -> str:
         if worker.reserve and self._reserve_timeout < timeout:

@@ -22,7 +22,7 @@ from publish.config import Config, load_config
 from publish.cost import Counts, bound
 from publish.guard import check_query
 from publish.lane import Engines
-from publish.server import create_app
+from publish.server import create_app, get_scope
 from publish.sparql import graph_names
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -207,20 +207,8 @@ def _config(built_site: Path, **changes: object) -> Config:
 
 
 async def _ask(app: object, query: str, accept: str = "application/sparql-results+json") -> tuple[int, bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/sparql",
-        "raw_path": b"/sparql",
-        "query_string": urllib.parse.urlencode({"query": query}).encode(),
-        "root_path": "",
-        "headers": [(b"accept", accept.encode()), (b"host", b"localhost")],
-        "client": ("127.0.0.1", 0),
-        "server": ("127.0.0.1", 0),
-    }
+    target = "/sparql?" + urllib.parse.urlencode({"query": query})
+    scope = get_scope(target, {"accept": accept, "host": "localhost"})
     sent: list[dict[str, object]] = []
 
     async def receive() -> dict[str, object]:

@@ -11,7 +11,7 @@ from conftest import BASE
 
 from publish.config import KEYS, parse_table
 from publish.errors import ConfigError
-from publish.server import AnswerCache, Site
+from publish.server import AnswerCache, Site, get_scope
 from publish.serving import RequestLimits
 from publish.workers import Answer, Job
 
@@ -197,21 +197,7 @@ async def _answers(
     found = []
     async with app.router.lifespan_context(app):
         for target, headers in targets:
-            path, _, query = target.partition("?")
-            scope = {
-                "type": "http",
-                "asgi": {"version": "3.0"},
-                "http_version": "1.1",
-                "method": "GET",
-                "scheme": "http",
-                "path": path,
-                "raw_path": path.encode(),
-                "query_string": query.encode(),
-                "root_path": "",
-                "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-                "client": ("127.0.0.1", 0),
-                "server": ("127.0.0.1", 0),
-            }
+            scope = get_scope(target, headers)
             messages: list[dict[str, object]] = []
 
             async def receive() -> dict[str, object]:
