@@ -78,7 +78,7 @@ class Counts:
 
     @classmethod
     def of(cls, store: ox.Store) -> Counts:
-        """Count a store's quads once (a second or so a million quads, in the thread that asks)."""
+        """Count a store's quads once, in the thread that asks (0.4 s of CPU at 100k quads)."""
         subjects: Counter[str] = Counter()
         predicates: Counter[str] = Counter()
         objects: Counter[str] = Counter()

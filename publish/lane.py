@@ -95,7 +95,7 @@ class Lane:
         self._done: deque[tuple[asyncio.Future[object], object]] = deque()  # answers for the loop
         self._waking = False  # whether the loop has been asked to take them
         self._retired = False
-        self.answered = 0  # queries the lane has answered (a test and a benchmark read it)
+        self.answered = 0  # queries the lane ran to an answer, an error or the time limit (tests read it)
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start the thread; until it has loaded the dataset every query goes to the workers."""
