@@ -102,7 +102,7 @@ def deny_network(*, every_thread: bool = True) -> None:
     calling thread alone and the threads it starts; raise SandboxError if the kernel refuses."""
     reason = supported()
     if reason is not None:
-        raise SandboxError(f"cannot shut the query worker off from the network: {reason}")
+        raise SandboxError(f"cannot shut the query engine off from the network: {reason}")
     arch = _ARCHES[platform.machine()]
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     code = program(arch)

@@ -239,11 +239,11 @@ class CachedAnswers:
     request parsing a second time. Everything else goes on to the app unchanged.
     """
 
-    def __init__(self, app: ASGIApp, *, cache: AnswerCache, config: Config, pools: list[Engines]) -> None:
+    def __init__(self, app: ASGIApp, *, cache: AnswerCache, config: Config, engines: list[Engines]) -> None:
         self.app = app
         self.cache = cache
         self.config = config
-        self.pools = pools  # the engines in service are pools[0]
+        self.engines = engines  # the engines in service are engines[0]
         self.coded = GZipMiddleware(self._respond, minimum_size=_GZIP_MINIMUM)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -271,7 +271,7 @@ class CachedAnswers:
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
         job, timeout, choice = scope[_JOB]
-        response = await _answer(job, timeout, choice, self.pools, self.cache, self.config)
+        response = await _answer(job, timeout, choice, self.engines, self.cache, self.config)
         await response(scope, receive, send)
 
     def _request(self, scope: Scope) -> tuple[Job, float, Choice, str] | None:
@@ -313,10 +313,10 @@ def create_app(
     """
     files = Site(site, budget=config.page_cache_bytes)
 
-    def new_pool() -> Engines:
+    def new_engines() -> Engines:
         return engines_for(config, site, workers=workers)
 
-    pools = [new_pool()]  # the one in service; replaced when a new site is swapped in
+    engines = [new_engines()]  # the ones in service; replaced when a new site is swapped in
     cache = AnswerCache(config.query_cache, budget=config.query_cache_bytes)
 
     starting: set[asyncio.Task[None]] = set()
@@ -325,8 +325,8 @@ def create_app(
         """Serve the site now at ``site``: its files at once, no file or answer of the old one; its
         queries from a new lane and new workers on its dump (a query waits for the workers to load
         it, outside its time limit), while the old ones answer the queries asked before, then stop."""
-        fresh = new_pool()
-        old, pools[0] = pools[0], fresh
+        fresh = new_engines()
+        old, engines[0] = engines[0], fresh
         files.clear()
         cache.clear()
         task = asyncio.get_running_loop().create_task(fresh.start())
@@ -336,7 +336,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await pools[0].start()
+        await engines[0].start()
         if live is not None:
             live.loop, live.renew = asyncio.get_running_loop(), renew
         try:
@@ -344,10 +344,10 @@ def create_app(
         finally:
             if live is not None:
                 live.loop = None
-            await pools[0].close()
+            await engines[0].close()
 
     async def sparql(request: Request) -> Response:
-        return await _sparql(request, pools, cache, config, files)
+        return await _sparql(request, engines, cache, config, files)
 
     async def page(request: Request) -> Response:
         return _page(request, files, config)
@@ -358,12 +358,12 @@ def create_app(
     ]
     middleware = [
         Middleware(RequestLimits, max_body=config.max_request_body, max_url=config.max_url_length),
-        Middleware(CachedAnswers, cache=cache, config=config, pools=pools),
+        Middleware(CachedAnswers, cache=cache, config=config, engines=engines),
         Middleware(GZipMiddleware, minimum_size=_GZIP_MINIMUM),
         *([Middleware(Banner, live=live)] if live is not None else []),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
-    app.state.engines = pools  # where queries run (pools[0]); read by tests and benchmarks
+    app.state.engines = engines  # where queries run (engines[0]); tests read it
     return app
 
 
@@ -505,7 +505,7 @@ def _text(status: int, message: str, *, vary: str = "") -> Response:
 
 
 async def _sparql(
-    request: Request, pools: list[Engines], cache: AnswerCache, config: Config, files: Site
+    request: Request, engines: list[Engines], cache: AnswerCache, config: Config, files: Site
 ) -> Response:
     if request.method == "OPTIONS":
         return Response(
@@ -532,19 +532,19 @@ async def _sparql(
         job, timeout, choice = _job(params, request.headers.get("accept"), config)
     except QueryError as exc:
         return _text(400, exc.message, vary=_SPARQL_VARY)
-    return await _answer(job, timeout, choice, pools, cache, config)
+    return await _answer(job, timeout, choice, engines, cache, config)
 
 
 async def _answer(
-    job: Job, timeout: float, choice: Choice, pools: list[Engines], cache: AnswerCache, config: Config
+    job: Job, timeout: float, choice: Choice, engines: list[Engines], cache: AnswerCache, config: Config
 ) -> Response:
-    """Answer a job from the cache or the engines in service (``pools[0]``: the server's own query
+    """Answer a job from the cache or the engines in service (``engines[0]``: the server's own query
     thread when it proves the query cheap, else the workers); a refusal: text and status."""
     answer = cache.get(job)
     try:
         if answer is None:
             generation = cache.generation
-            answer = await pools[0].run(job, timeout=timeout)
+            answer = await engines[0].run(job, timeout=timeout)
             cache.put(job, answer, generation=generation)
     except QueryTimeoutError as exc:
         return _text(503, exc.message, vary=_SPARQL_VARY)
